@@ -1,0 +1,74 @@
+"""The typed records that flow from a file on disk to a chunk in the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("case-law", "statute", "article")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A line or paragraph of a source file as its parser laid it out.
+
+    Parsers turn every format into a list of blocks; chunkers turn blocks into chunks. An empty
+    `text` marks a paragraph break (a blank line in a text file).
+    """
+
+    text: str
+    page: int | None = None
+    # A structural hint from formats that carry one (HTML <h2>, a Word heading style): "heading".
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What is known about a document before it is chunked."""
+
+    kind: str  # one of KINDS
+    title: str
+    citation: str = ""  # a readable citation of the whole document, e.g. from MANIFEST.tsv
+    court: str = ""  # court or issuer
+    date: str = ""  # ISO YYYY-MM-DD where known
+    language: str = ""
+    application_numbers: tuple[str, ...] = ()  # ECtHR "27765/09"
+    case_numbers: tuple[str, ...] = ()  # CJEU "C-201/16"
+    ecli: str = ""
+    celex: str = ""
+    url: str = ""  # where a reader can check the original
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source file as the index knows it."""
+
+    doc_id: str  # short, stable, human-readable: what `remove` takes
+    source: str  # absolute path or URL the text was read from
+    content_hash: str  # sha256 of the file's bytes: re-ingesting an unchanged file does nothing
+    format: str  # pdf | docx | html | txt | md
+    metadata: Metadata
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: a judgment paragraph, a statute Article (or one of its paragraphs), or
+    a run of prose paragraphs. Its text is exactly the document's text, so it can be quoted."""
+
+    text: str
+    heading: tuple[str, ...] = ()  # heading path, outermost first: ("THE LAW", "I. ALLEGED VIOLATION ...")
+    paragraph: str | None = None  # judgment paragraph number: "180"; CJEU operative part: "operative part 1"
+    article: str | None = None  # statute Article "27", with `paragraph` "1" for Article 27(1)
+    page: int | None = None  # 1-based page of a PDF where the passage starts
+    part: int = 0  # 0 for a whole paragraph; 1, 2, ... for the pieces of a paragraph split to fit the model
+
+    @property
+    def heading_path(self) -> str:
+        return " › ".join(self.heading)
+
+
+@dataclass
+class ParsedDocument:
+    """The output of reading one file: its blocks and any metadata the file itself declared."""
+
+    blocks: list[Block]
+    declared: dict[str, str] = field(default_factory=dict)  # e.g. YAML front matter, HTML <meta>, DOCX core props

