@@ -56,8 +56,12 @@ class Chunk:
 
     text: str
     heading: tuple[str, ...] = ()  # heading path, outermost first: ("THE LAW", "I. ALLEGED VIOLATION ...")
-    paragraph: str | None = None  # judgment paragraph number: "180"; CJEU operative part: "operative part 1"
-    article: str | None = None  # statute Article "27", with `paragraph` "1" for Article 27(1)
+    # Judgment paragraph number "180"; a statute Article's paragraph "1" (with article "27": Article 27(1));
+    # a label where the document has no number: "operative part", "operative part, point 2", "recital 25".
+    paragraph: str | None = None
+    article: str | None = None  # statute Article "27" (Roman numerals as printed: "IV")
+    # A separate opinion annexed to a judgment restarts its paragraph numbers: "Concurring opinion of Judge X".
+    opinion: str | None = None
     page: int | None = None  # 1-based page of a PDF where the passage starts
     part: int = 0  # 0 for a whole paragraph; 1, 2, ... for the pieces of a paragraph split to fit the model
 
