@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("case-law", "statute", "article")
+# "note" is the project's own writing (case notes, statute notes, background), never a source of law.
+KINDS = ("case-law", "statute", "article", "note")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class Chunk:
     @property
     def heading_path(self) -> str:
         return " › ".join(self.heading)
+
+    @property
+    def article_label(self) -> str | None:
+        """"Article 27(1)" for a chunk of a statute's Article; None elsewhere."""
+        if not self.article:
+            return None
+        return f"Article {self.article}" + (f"({self.paragraph})" if self.paragraph else "")
 
 
 @dataclass

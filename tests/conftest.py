@@ -9,13 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared holds the real documents (read-only); CI has the same copy next to the checkout.
-SHARED = Path(os.environ.get("ASYLUM_ASSISTANT_SHARED", ROOT.parent / "shared")).resolve()
+SHARED = Path(os.environ.get("ASYLUM_SHARED", ROOT.parent / "shared")).resolve()
 CORPUS = SHARED / "corpus"
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    assert CORPUS.is_dir(), f"the shared corpus is needed at {CORPUS} (set ASYLUM_ASSISTANT_SHARED)"
+    assert CORPUS.is_dir(), f"the shared corpus is needed at {CORPUS} (set ASYLUM_SHARED)"
     return CORPUS
 
 
