@@ -1,0 +1,40 @@
+"""Turning a question into an FTS5 query: content words, plus legal references kept together as phrases."""
+
+from __future__ import annotations
+
+import re
+
+# Words that carry no meaning for retrieval in the questions users ask (English: the corpus' main language).
+STOPWORDS = set(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each either few for from further had has have
+    having he her here hers him his how i if in into is it its itself just may me might more most must my no
+    nor not now of off on once only or other our out over own same shall she should so some such than that the
+    their them then there these they this those through to too under until up upon very was we were what when
+    where whether which while who whom why will with would you your yes ever even still really""".split()
+)
+
+# "P4-4" is how HUDOC writes Article 4 of Protocol No. 4.
+_PROTOCOL_SHORT = re.compile(r"\bP(\d+)-(\d+)\b")
+_REFERENCES = (
+    re.compile(r"\bArt(?:icle|\.)?s?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+))?(?:\)?\s+of\s+Protocol\s+No\.?\s*(\d+))?", re.I),
+    re.compile(r"\b\d{1,6}/\d{2}\b"),  # application numbers
+    re.compile(r"\b[CT]\s*[-‑–]\s*\d{1,4}/\d{2}\b"),  # CJEU case numbers
+    re.compile(r"\bECLI:[A-Z]{2}:[A-Z]+:\d{4}:[0-9A-Z.]+\b"),
+)
+
+
+def fts_query(question: str) -> str | None:
+    """An FTS5 MATCH expression (terms joined by OR, best matches ranked by BM25), or None if nothing is left."""
+    question = _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
+    phrases = []
+    for pattern in _REFERENCES:
+        for match in pattern.finditer(question):
+            words = re.findall(r"\w+", match.group(0).lower())
+            words = ["article" if w in ("art", "articles", "arts") else w for w in words]
+            phrases.append(" ".join(words))
+    terms = [w for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    unique = list(dict.fromkeys(phrases + terms))
+    if not unique:
+        return None
+    return " OR ".join(f'"{term}"' for term in unique)

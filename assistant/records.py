@@ -1,0 +1,95 @@
+"""What the assistant returns: passages with their citations, and answers built only from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.records import Chunk, Document
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reference a lawyer can check: "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, § 180, 23 February 2012"."""
+
+    text: str
+    pinpoint: str  # the part that points inside the document: "§ 180", "Article 27(1)", "p. 4"; "" if none
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: its text exactly as in the document, where it is, and how well it matched."""
+
+    rank: int  # 1-based
+    score: float  # fused ranking score (only comparable within one result list)
+    similarity: float  # cosine of the question and the chunk (model-specific scale)
+    chunk_id: int
+    ordinal: int  # position of the chunk in its document
+    document: Document
+    chunk: Chunk
+    citation: Citation
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def paragraph_label(self) -> str | None:
+        """The paragraph as the JSON contract gives it: "180" in a judgment, "Article 27(1)" in a statute."""
+        return self.chunk.article_label or self.chunk.paragraph
+
+    def as_json(self) -> dict:
+        """The passage in the shape `search --jsonl` and `ask --json` print (a stable contract)."""
+        meta = self.document.metadata
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc_id": self.document.doc_id,
+            "title": meta.title,
+            "kind": meta.kind,
+            "citation": self.citation.text,
+            "source": self.document.source,
+            "url": meta.url,
+            "page": self.chunk.page,
+            "paragraph": self.paragraph_label,
+            "text": self.chunk.text,
+            "heading": self.chunk.heading_path,
+            "similarity": round(self.similarity, 4),
+        }
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """One sentence of a passage, quoted in an answer's summary, with the rank of its passage."""
+
+    text: str
+    passage: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: sentences of the passages, each with its citation marker, or an abstention."""
+
+    question: str
+    sentences: tuple[SummarySentence, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+
+    @property
+    def text(self) -> str:
+        if self.abstained:
+            return (
+                "The corpus holds no passage that answers this question. "
+                "The closest passages are listed below, but they are not an answer."
+                if self.passages
+                else "The corpus holds no passage that answers this question."
+            )
+        return " ".join(f"{sentence.text} [{sentence.passage}]" for sentence in self.sentences)
+
+    def as_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "passages": [passage.as_json() for passage in self.passages],
+        }

