@@ -118,8 +118,7 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        with self.transaction() as db:
-            db.executescript(SCHEMA)
+        self._db().executescript(SCHEMA)  # idempotent; executescript commits on its own
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
