@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.records import Answer, Passage, SummarySentence
@@ -50,8 +52,13 @@ def summarise(
         # The best sentence always goes in (its passage passed the abstention bar); the others must be close too.
         if chosen and scores[i] < retriever.settings.min_score:
             break
-        if all(sentence != other.text for other in chosen):
+        # Judgments quote statutes and each other: the same sentence found twice is said once.
+        if all(_words(sentence) != _words(other.text) for other in chosen):
             chosen.append(SummarySentence(sentence, rank))
         if len(chosen) == count:
             break
     return chosen
+
+
+def _words(sentence: str) -> list[str]:
+    return re.findall(r"\w+", sentence.lower())

@@ -109,6 +109,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     def on_progress(progress) -> None:
         bar = bars.get(progress.stage)
         if bar is None:
+            for finished in bars.values():
+                finished.close()
             unit = "file" if progress.stage == "reading" else "chunk"
             bar = bars[progress.stage] = tqdm(total=progress.total, desc=progress.stage, unit=unit, dynamic_ncols=True)
         bar.update(progress.done - bar.n)

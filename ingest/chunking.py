@@ -1,0 +1,34 @@
+"""The entry point of chunking: the right chunker for a document's kind, and the version of the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingest.judgment import split_judgment
+from ingest.prose import split_prose
+from ingest.records import Block, Chunk
+from ingest.sentences import TokenCount
+from ingest.statute import split_statute
+
+# The index records this version; bump it whenever chunk output changes, so an index built with other
+# rules is rebuilt rather than mixed.
+CHUNKER_VERSION = "1"
+
+
+def chunk_blocks(
+    blocks: Sequence[Block], kind: str, count_tokens: TokenCount, max_tokens: int
+) -> list[Chunk]:
+    """Chunk a parsed document by kind: "case-law" by paragraph, "statute" by Article, anything else as prose.
+
+    A judgment without numbered paragraphs is chunked as prose (split_judgment does that itself, keeping
+    its headings), and so is a statute without Article headings. Every chunk has text and fits max_tokens.
+    """
+    if kind == "case-law":
+        chunks = split_judgment(blocks, count_tokens, max_tokens)
+    elif kind == "statute":
+        chunks = split_statute(blocks, count_tokens, max_tokens)
+        if not any(chunk.article for chunk in chunks):
+            chunks = split_prose(blocks, count_tokens, max_tokens)
+    else:
+        chunks = split_prose(blocks, count_tokens, max_tokens)
+    return [chunk for chunk in chunks if chunk.text.strip()]

@@ -1,0 +1,28 @@
+"""Blocks from the shared corpus's .txt and .md files, for the chunker tests.
+
+One Block per line, Block("") for a blank line, a markdown "#" line as a role="heading" block; the
+YAML front matter of a .md file is metadata, not text. Deliberately simpler than the real text
+reader, so that the chunker tests do not depend on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.records import Block
+
+
+def blocks_from_text(path: Path) -> list[Block]:
+    """The blocks of a text file as the chunkers receive them."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if path.suffix == ".md" and lines and lines[0].strip() == "---":
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
+        lines = lines[end + 1 :]
+    blocks = []
+    for line in lines:
+        text = line.strip()
+        if text.startswith("#"):
+            blocks.append(Block(text.lstrip("#").strip(), role="heading"))
+        else:
+            blocks.append(Block(text))
+    return blocks
