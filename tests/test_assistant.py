@@ -1,0 +1,96 @@
+"""Ingest real documents of every format with the real model, then search and answer with citations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.settings import load_settings
+from index.store import Filters
+
+SUBSET = [
+    "case-law/hirsi-jamaa-v-italy-gc-2012.txt",
+    "case-law/cjeu-c-201-16-shiri-2017.txt",
+    "statutes/reg-604-2013-dublin-iii.txt",
+    "pdf/reg-604-2013-dublin-iii-oj-l180.pdf",
+    "statutes/echr-protocol-4.txt",
+    "articles/yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en.md",
+    "docx/khan-v-germany-gc-2016.docx",
+    "html/eurlex-cjeu-c-646-16-jafari-2017-en.html",
+]
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory, corpus_dir, embedder):
+    settings = load_settings(index=tmp_path_factory.mktemp("index"))
+    assistant = Assistant(settings, create=True, embedder=embedder)
+    report = assistant.ingest([corpus_dir / path for path in SUBSET])
+    assert not report.failed, f"every sample must ingest: {report.failed}"
+    assert len(report.added) == len(SUBSET)
+    return assistant
+
+
+def texts(result) -> list[str]:
+    return [passage.text for passage in result.passages]
+
+
+def test_pushback_at_sea_finds_hirsi_jamaa_with_paragraph_numbers(assistant):
+    result = assistant.answer("Can a state push migrants back at sea without examining their asylum claims?", k=5)
+    assert not result.abstained
+    hirsi = [p for p in result.passages if p.document.doc_id == "hirsi-jamaa-v-italy-gc-2012"]
+    assert hirsi, "Hirsi Jamaa is the leading case on push-backs at sea: it must be in the top 5"
+    citations = [passage.citation.text for passage in hirsi]
+    for citation in citations:
+        assert citation.startswith("Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, ") and citation.endswith(
+            ", 23 February 2012"
+        ), f"cited with its application number and date: {citation}"
+    assert any(re.search(r", § \d+, 23 February", c) for c in citations), f"pinpointed by § number: {citations}"
+
+
+def test_summary_is_made_only_of_sentences_of_the_passages(assistant):
+    result = assistant.answer("Does the prohibition of collective expulsion apply on the high seas?")
+    assert result.sentences, "an answer that does not abstain has a summary"
+    by_rank = {passage.rank: passage.text for passage in result.passages}
+    for sentence in result.sentences:
+        assert sentence.text in by_rank[sentence.passage], "never a sentence that is not in the cited passage"
+        assert f"{sentence.text} [{sentence.passage}]" in result.text, "each sentence carries its citation marker"
+
+
+def test_statute_article_is_cited_by_article_and_paragraph_and_shown_once(assistant):
+    result = assistant.search("What happens to responsibility when a Dublin transfer is not carried out within six months?")
+    marker = "Where the transfer does not take place within the six months"
+    holding = [p for p in result.passages if p.text.startswith(marker)]
+    assert len(holding) == 1, "Article 29(2) is in both the .txt and the PDF of Dublin III: it must be shown once"
+    assert holding[0].citation.text.startswith("Regulation (EU) No 604/2013, Article 29(2)")
+
+
+def test_pdf_passages_cite_their_page(assistant):
+    result = assistant.search(
+        "transfer time limit six months", filters=Filters(doc_ids=("reg-604-2013-dublin-iii-oj-l180",))
+    )
+    article_29 = next(p for p in result.passages if p.chunk.article == "29")
+    assert article_29.chunk.page == 17, "Article 29 of the OJ PDF is on page 17"
+    assert article_29.citation.text.endswith(", p. 17")
+
+
+def test_cjeu_paragraphs_from_html_and_ecthr_paragraphs_from_docx(assistant):
+    jafari = assistant.search("visa issued for humanitarian reasons", filters=Filters(doc_ids=("eurlex-cjeu-c-646-16-jafari-2017-en",)))
+    assert re.search(r"C-646/16, .*paragraph \d+$", jafari.passages[0].citation.text), jafari.passages[0].citation.text
+    khan = assistant.search("strike the application out of the list", filters=Filters(doc_ids=("khan-v-germany-gc-2016",)))
+    assert "§ " in khan.passages[0].citation.text and "38030/12" in khan.passages[0].citation.text
+
+
+def test_filters_restrict_kind_and_date(assistant):
+    statutes = assistant.search("collective expulsion of aliens", filters=Filters(kinds=("statute",)))
+    assert statutes.passages and {p.document.metadata.kind for p in statutes.passages} == {"statute"}
+    recent = assistant.search("border law", filters=Filters(date_from="2024-01-01"))
+    assert recent.passages and all(p.document.metadata.date >= "2024-01-01" for p in recent.passages)
+
+
+def test_abstains_when_the_corpus_has_no_answer(assistant):
+    result = assistant.answer("What paperwork do I need to register a used car I imported into Finland?")
+    assert result.abstained, f"nothing here is about cars: best similarity {result.passages[0].similarity:.3f}"
+    assert not result.sentences and "no passage that answers" in result.text
+

@@ -1,0 +1,173 @@
+"""Ingest lifecycle with the real model: incremental re-ingest, replace, remove, bad files, crashes, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.settings import load_settings
+from index.corpus import CorpusIndex
+
+SMALL = [
+    "statutes/echr-protocol-4.txt",
+    "articles/yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en.md",
+    "case-law/cjeu-c-201-16-shiri-2017.txt",
+]
+
+
+def cli(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], input=stdin, capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, timeout=600,
+    )
+
+
+@pytest.fixture
+def folder(tmp_path, corpus_dir) -> Path:
+    """A copy of three small documents, with the MANIFEST.tsv rows that describe them."""
+    target = tmp_path / "docs"
+    for path in SMALL:
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus_dir / path, target / path)
+    rows = (corpus_dir / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+    (target / "MANIFEST.tsv").write_text(
+        "\n".join([rows[0]] + [row for row in rows[1:] if row.split("\t")[0] in SMALL]) + "\n", encoding="utf-8"
+    )
+    return target
+
+
+@pytest.fixture
+def fresh(tmp_path, embedder) -> Assistant:
+    return Assistant(load_settings(index=tmp_path / "index"), create=True, embedder=embedder)
+
+
+def test_reingest_is_incremental_and_remove_deletes(fresh, folder):
+    first = fresh.ingest([folder])
+    assert sorted(first.added) == ["cjeu-c-201-16-shiri-2017", "echr-protocol-4", "yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en"]
+    metadata = fresh.index.document("echr-protocol-4").metadata
+    assert metadata.citation == "ETS No. 46, Strasbourg, 16 September 1963", "metadata comes from MANIFEST.tsv"
+
+    again = fresh.ingest([folder])
+    assert again.added == [] and len(again.unchanged) == 3 and again.chunks == 0, "unchanged files are not re-read"
+
+    article = folder / SMALL[1]
+    article.write_text(article.read_text(encoding="utf-8") + "\n\nA paragraph added later about Vaalimaa.\n", encoding="utf-8")
+    changed = fresh.ingest([folder])
+    assert changed.replaced == ["yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en"]
+    found = fresh.search("Vaalimaa", k=3)
+    assert any("Vaalimaa" in p.text for p in found.passages), "the new version is searchable"
+    assert len(fresh.index) == fresh.index.store.count_chunks(), "old chunks left FAISS with the old version"
+
+    fresh.remove("cjeu-c-201-16-shiri-2017")
+    assert "cjeu-c-201-16-shiri-2017" not in [d.doc_id for d, _ in fresh.index.documents()]
+    assert all(p.document.doc_id != "cjeu-c-201-16-shiri-2017" for p in fresh.search("Dublin transfer six months").passages)
+
+
+def test_bad_files_are_reported_and_the_rest_is_ingested(fresh, folder, corpus_dir):
+    bad = folder / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("")
+    (bad / "binary.txt").write_bytes(b"\x00\x01\x02 not text \x00")
+    (bad / "truncated.pdf").write_bytes((corpus_dir / "pdf/eu-charter-2000-oj-c364.pdf").read_bytes()[:5000])
+    (bad / "notes.odt").write_bytes(b"PK\x03\x04")
+    report = fresh.ingest([folder])
+    reasons = {Path(path).name: reason for path, reason in report.failed}
+    assert set(reasons) == {"empty.txt", "binary.txt", "truncated.pdf", "notes.odt"}, reasons
+    assert "empty" in reasons["empty.txt"] and "text" in reasons["binary.txt"]
+    assert "unsupported" in reasons["notes.odt"]
+    assert len(report.added) == 3, "one bad file must not stop the others"
+
+
+def test_same_content_from_another_path_is_not_indexed_twice(fresh, folder, tmp_path):
+    copy = tmp_path / "copy-of-protocol.txt"
+    shutil.copy(folder / SMALL[0], copy)
+    fresh.ingest([folder / SMALL[0]])
+    report = fresh.ingest([copy])
+    assert report.duplicates == [(str(copy), "echr-protocol-4")]
+
+
+def test_an_interrupted_ingest_keeps_every_finished_document_whole(fresh, folder):
+    def interrupt_during_second_document(progress):
+        if progress.stage == "embedding" and progress.documents_done == 1 and progress.done < progress.total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fresh.ingest([folder], interrupt_during_second_document)
+    reopened = CorpusIndex.open(fresh.settings.index)
+    documents = reopened.documents()
+    assert len(documents) == 1, "the document being embedded when the ingest stopped must leave no trace"
+    assert len(reopened) == reopened.store.count_chunks() == documents[0][1]
+
+
+def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder, corpus_dir):
+    shutil.copy(corpus_dir / "case-law/hirsi-jamaa-v-italy-gc-2012.txt", folder / "case-law")
+    index = tmp_path / "index"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", str(folder), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            if (index / "chunks.sqlite").exists():
+                with sqlite3.connect(index / "chunks.sqlite") as db:
+                    if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 1:
+                        break
+            time.sleep(0.05)
+        assert process.poll() is None, "the ingest must still be running when it is killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    killed = CorpusIndex.open(index)
+    committed = {d.doc_id: n for d, n in killed.documents()}
+    assert 1 <= len(committed) < 4 and len(killed) == killed.store.count_chunks()
+    killed.close()
+
+    resumed = cli("ingest", str(folder), "--index", str(index))
+    assert resumed.returncode == 0, resumed.stderr
+    final = CorpusIndex.open(index)
+    counts = {d.doc_id: n for d, n in final.documents()}
+    assert len(counts) == 4 and len(final) == final.store.count_chunks()
+    assert all(counts[doc_id] == n for doc_id, n in committed.items()), "documents finished before the kill are whole"
+
+
+def test_cli_contract(tmp_path, folder):
+    index = str(tmp_path / "index")
+    bad = folder / "empty.md"
+    bad.write_text("   \n")
+    ingest = cli("ingest", str(folder), "--index", index)
+    assert ingest.returncode == 1, "a failed file makes the command exit non-zero"
+    assert "1 failed" in ingest.stdout and "empty.md" in ingest.stderr
+
+    docs = cli("docs", "--index", index)
+    lines = [line.split("\t") for line in docs.stdout.splitlines()]
+    assert {line[0] for line in lines} == {"cjeu-c-201-16-shiri-2017", "echr-protocol-4", "yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en"}
+    assert all(len(line) == 4 and line[3].isdigit() for line in lines), "id, kind, title, chunk count"
+
+    search = cli("search", "--jsonl", "--index", index, "--k", "3", stdin="collective expulsion of aliens\n\nsix months transfer\n")
+    records = [json.loads(line) for line in search.stdout.splitlines()]
+    assert [r["query"] for r in records] == ["collective expulsion of aliens", "", "six months transfer"], "one line per input line"
+    passage = records[0]["passages"][0]
+    assert set(passage) >= {"rank", "score", "doc_id", "title", "kind", "citation", "source", "page", "paragraph", "text"}
+    assert passage["citation"].startswith("Protocol No. 4") and passage["paragraph"] == "Article 4"
+
+    ask = cli("ask", "What is the time limit for carrying out a Dublin transfer?", "--json", "--index", index)
+    answer = json.loads(ask.stdout)
+    assert set(answer) >= {"question", "answer", "abstained", "passages"}
+    assert re.search(r"\[\d+\]$", answer["answer"]), "the summary's sentences carry citation markers"
+
+    removed = cli("remove", "echr-protocol-4", "--index", index)
+    assert removed.returncode == 0 and "echr-protocol-4" not in cli("docs", "--index", index).stdout
+    unknown = cli("remove", "no-such-document", "--index", index)
+    assert unknown.returncode == 2 and "docs" in unknown.stderr and "Traceback" not in unknown.stderr
