@@ -1,4 +1,4 @@
-"""Every case note the project ships is checked against the full judgment in the shared corpus.
+"""Every note the project ships is checked against the sources in the shared corpus.
 
 A case note names its judgment by `citation` (exactly the MANIFEST.tsv citation of the judgment's text file).
 Then: every "§ N" / "paragraph N" it cites exists in that judgment, every “quotation” occurs verbatim, and
@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ingest.chunking import chunk_blocks
+from ingest.text import read_text
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = sorted((ROOT / "corpus" / "case-notes").glob("*.md"))
+OTHER_NOTES = sorted((ROOT / "corpus" / "statute-notes").glob("*.md")) + sorted((ROOT / "corpus" / "background").glob("*.md"))
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-", "\u00a0": " "})
 
@@ -42,9 +46,10 @@ def manifest_rows(corpus_dir: Path) -> dict[str, dict]:
         return {row["citation"]: row for row in rows if row["path"].startswith("case-law/")}
 
 
-def paragraph_numbers(text: str) -> set[int]:
-    """Numbers that open a paragraph: ECtHR "180. " or CJEU "30 " at the start of a line."""
-    return {int(n) for n in re.findall(r"(?m)^(\d{1,4})\.?\s+\S", text)}
+def paragraph_numbers(path: Path, count_tokens) -> set[int]:
+    """The judgment's own numbered paragraphs, as the project's chunker finds them (not opinions' or quotes')."""
+    chunks = chunk_blocks(read_text(path).blocks, "case-law", count_tokens, 200)
+    return {int(c.paragraph) for c in chunks if c.opinion is None and c.paragraph and c.paragraph.isdigit()}
 
 
 def cited_paragraphs(body: str) -> set[int]:
@@ -66,7 +71,7 @@ def test_there_are_at_least_twenty_case_notes():
 
 
 @pytest.mark.parametrize("path", NOTES, ids=[p.stem for p in NOTES])
-def test_case_note_matches_its_judgment(path: Path, corpus_dir: Path):
+def test_case_note_matches_its_judgment(path: Path, corpus_dir: Path, count_tokens):
     meta, body = read_note(path)
     assert meta.get("kind") == "note", f"{path.name}: case notes have kind: note (the project's own writing)"
     rows = manifest_rows(corpus_dir)
@@ -84,7 +89,7 @@ def test_case_note_matches_its_judgment(path: Path, corpus_dir: Path):
     if meta.get("ecli"):
         assert meta["ecli"] in row["source"] + row["citation"], f"{path.name}: ECLI {meta['ecli']} does not match"
 
-    missing = sorted(cited_paragraphs(body) - paragraph_numbers(judgment))
+    missing = sorted(cited_paragraphs(body) - paragraph_numbers(corpus_dir / row["path"], count_tokens))
     assert not missing, f"{path.name}: cites paragraphs that the judgment does not have: {missing}"
 
     for quotation in re.findall(r"“([^”]+)”", body):
@@ -92,3 +97,19 @@ def test_case_note_matches_its_judgment(path: Path, corpus_dir: Path):
 
     for number in re.findall(r"\bnos?\.\s+(\d{1,6}/\d{2})", body):
         assert number in judgment, f"{path.name}: application no. {number} does not occur in the judgment"
+
+
+@pytest.fixture(scope="module")
+def all_sources(corpus_dir: Path) -> str:
+    """Every text of the shared corpus and the background article, normalised, as one string."""
+    files = [*corpus_dir.glob("*/*.txt"), *corpus_dir.glob("*/*.md"), *(corpus_dir.parent / "seed").glob("*.txt")]
+    return "\n".join(normalise(path.read_text(encoding="utf-8")) for path in files)
+
+
+@pytest.mark.parametrize("path", OTHER_NOTES, ids=[p.stem for p in OTHER_NOTES])
+def test_statute_and_background_notes_quote_their_sources_verbatim(path: Path, all_sources: str):
+    meta, body = read_note(path)
+    assert meta.get("kind") == "note" and meta.get("citation"), f"{path.name}: kind: note and the source's citation"
+    quotations = re.findall(r"“([^”]+)”", body)
+    missing = [q for q in quotations if normalise(q) not in all_sources]
+    assert not missing, f"{path.name}: quotations not found verbatim in the shared sources: {missing}"
