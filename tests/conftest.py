@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Before any test module imports torch: idle OpenMP threads sleep instead of spinning on the 2 cores.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared holds the real documents (read-only); CI has the same copy next to the checkout.
 SHARED = Path(os.environ.get("ASYLUM_SHARED", ROOT.parent / "shared")).resolve()
