@@ -74,7 +74,7 @@ def _judgment_pinpoint(chunk: Chunk, cjeu: bool) -> str:
 
 def _ecthr_citation(meta: Metadata) -> str:
     name = re.sub(r"^CASE OF\s+", "", meta.title, flags=re.I)
-    if name.isupper():
+    if name.replace(" v. ", " V. ").isupper():  # HUDOC titles: "CASE OF KHAN v. GERMANY"
         name = " ".join(w.lower() if w.lower() in _SMALL_WORDS else w.capitalize() for w in name.split())
     if "Grand Chamber" in meta.court:
         name += " [GC]"

@@ -29,3 +29,12 @@ class IndexNotFound(AssistantError):
 
 class BadSetting(AssistantError):
     """A setting or command-line value is invalid."""
+
+
+class FetchError(AssistantError):
+    """A web address could not be downloaded or is not allowed; `reason` says why and what to do."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason

@@ -1,0 +1,465 @@
+"""`fetch` against local HTTP servers shaped like HUDOC, EUR-Lex and an ordinary web site.
+
+The servers serve the real saved documents of ../shared/corpus on 127.0.0.1, so every test passes the policy
+that allows loopback addresses, except the one that checks they are refused without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from assistant.citations import cite
+from assistant.core import Assistant
+from assistant.download import FetchPolicy, blocked_reason, check_url
+from assistant.fetch import DOWNLOADS, document_format, fetch
+from assistant.settings import load_settings
+from assistant.sources import Sites, hudoc_metadata, plan_fetch
+from ingest.errors import BadSetting, FetchError
+
+# The same folder as conftest's `corpus_dir`; the server's handler needs it outside any fixture.
+SHARED = Path(os.environ.get("ASYLUM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+CORPUS = SHARED.resolve() / "corpus"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# HUDOC item ids of the test server. Uysal and Osal's is its real one (MANIFEST.tsv); Khan's is not recorded
+# there, so the test server uses a made-up one.
+KHAN, UYSAL = "001-900001", "001-83979"
+HUDOC_FILES = {KHAN: "docx/khan-v-germany-gc-2016.docx", UYSAL: "docx/uysal-and-osal-v-turkey-2007.docx"}
+# HUDOC's query API answer for Khan, from the facts MANIFEST.tsv records; Uysal's description is missing.
+HUDOC_ROWS = {
+    KHAN: {
+        "itemid": KHAN, "docname": "CASE OF KHAN v. GERMANY", "appno": "38030/12",
+        "kpdate": "2016-09-21T00:00:00", "ecli": "ECLI:CE:ECHR:2016:0921JUD003803012",
+        "languageisocode": "ENG", "doctype": "HEJUD",
+        "documentcollectionid2": "CASELAW;JUDGMENTS;GRANDCHAMBER;ENG",
+    },
+}
+# Without any of these HUDOC's query API answers 404 (as the real one does).
+HUDOC_QUERY_PARAMETERS = {"query", "select", "sort", "start", "length", "rankingmodelid", "facetquery"}
+EURLEX_FILES = {"CELEX:62016CJ0646": "html/eurlex-cjeu-c-646-16-jafari-2017-en.html"}
+WEB_FILES = {"pdf/eu-charter-2000-oj-c364.pdf": "application/pdf"}
+SLOW_SECONDS = 2.0
+
+
+def small_page(version: int) -> bytes:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><title>Border crossing notes</title></head><body>"
+        "<h1>Border crossing notes</h1>"
+        f"<p>Version {version}. The crossing point at Vaalimaa stayed closed for the whole winter.</p>"
+        "<p>Applications for international protection were received only at the airports.</p>"
+        "</body></html>"
+    ).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes by path; the server object carries the state some routes change (versions, request counts)."""
+
+    def log_message(self, *args) -> None:  # keep the test output clean
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        parts = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        self.server.requests.append(self.path)
+        path = parts.path
+        if path == "/app/conversion/docx/" and query.get("library") == "ECHR":
+            if query.get("id") in HUDOC_FILES:
+                return self.send(200, DOCX_TYPE, (CORPUS / HUDOC_FILES[query["id"]]).read_bytes())
+        if path == "/app/query/results" and HUDOC_QUERY_PARAMETERS <= set(query):
+            item = re.search(r'itemid:"([\d-]+)"', query.get("query", ""))
+            if item and item[1] in HUDOC_ROWS:
+                answer = {"resultcount": 1, "results": [{"columns": HUDOC_ROWS[item[1]]}]}
+                return self.send(200, "application/json", json.dumps(answer).encode())
+        if path == "/legal-content/EN/TXT/HTML/" and query.get("uri") in EURLEX_FILES:
+            page = (CORPUS / EURLEX_FILES[query["uri"]]).read_bytes()
+            return self.send(200, "text/html; charset=UTF-8", page)
+        if path.startswith("/files/") and path[len("/files/"):] in WEB_FILES:
+            name = path[len("/files/"):]
+            return self.send(200, WEB_FILES[name], (CORPUS / name).read_bytes())
+        if path == "/page":
+            return self.send(200, "text/html", small_page(self.server.page_version))
+        if path == "/flaky":
+            self.server.flaky_calls += 1
+            if self.server.flaky_calls == 1:
+                return self.send(503, "text/plain", b"try again", {"Retry-After": "0"})
+            return self.send(200, "text/html", small_page(1))
+        if path == "/slow":
+            time.sleep(SLOW_SECONDS)  # the one deliberate pause: longer than the client's timeout
+            return self.send(200, "text/html", small_page(1))
+        if path == "/image.png":
+            return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(100))
+        if path == "/big-declared":
+            return self.send(200, "application/pdf", b"%PDF-1.4\n" + bytes(300_000))
+        if path == "/big-stream":  # no Content-Length: HTTP/1.0, the body ends when the connection closes
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b"%PDF-1.4\n" + bytes(64 * 1024))
+            except OSError:  # the client stopped reading past its limit, as it should
+                pass
+            return None
+        if path in ("/loop/a", "/loop/b"):
+            return self.redirect("/loop/b" if path == "/loop/a" else "/loop/a")
+        if path.startswith("/chain/"):
+            return self.redirect(f"/chain/{int(path.rsplit('/', 1)[1]) + 1}")
+        if path == "/to-file":
+            return self.redirect("file:///etc/passwd")
+        if path == "/busy":
+            return self.send(429, "text/plain", b"slow down", {"Retry-After": "3600"})
+        if path == "/challenge":  # what a web firewall's JavaScript check looks like to a script
+            script = b"<script>window.awsWafCookieDomainList = [];</script>"
+            return self.send(202, "text/html", b"<html><head>" + script + b"</head><body></body></html>")
+        if path == "/mislabelled":
+            return self.send(200, "application/pdf", small_page(1))
+        if path == "/truncated.pdf":
+            cut = (CORPUS / "pdf/eu-charter-2000-oj-c364.pdf").read_bytes()[:5000]
+            return self.send(200, "application/pdf", cut)
+        return self.send(404, "text/html", b"<html><body>Not found</body></html>")
+
+    def send(self, status: int, content_type: str, body: bytes, headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:  # the client gave up (the timeout and size tests)
+            pass
+
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.requests: list[str] = []
+        self.page_version = 1
+        self.flaky_calls = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request, client_address) -> None:  # a client hanging up is part of the tests
+        pass
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """Three servers on free ports: HUDOC, EUR-Lex and an ordinary web site, as three hosts are in life."""
+    started = {name: Server() for name in ("hudoc", "eurlex", "web")}
+    threads = [
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        for server in started.values()
+    ]
+    for thread in threads:
+        thread.start()
+    yield started
+    for server in started.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def sites(servers) -> Sites:
+    return Sites(hudoc=servers["hudoc"].base, eurlex=servers["eurlex"].base, eli=servers["eurlex"].base)
+
+
+@pytest.fixture
+def web(servers) -> Server:
+    server = servers["web"]
+    server.page_version, server.flaky_calls = 1, 0
+    return server
+
+
+@pytest.fixture
+def assistant(tmp_path, embedder) -> Assistant:
+    settings = load_settings(index=tmp_path / "index", home=tmp_path / "home")
+    return Assistant(settings, create=True, embedder=embedder)
+
+
+# Loopback allowed (the servers are local), no pause between retries, and a test-sized timeout.
+LOCAL = FetchPolicy(timeout=5.0, max_bytes=20 * 1024 * 1024, allow_private=True, backoff=0.0)
+
+
+def snapshot(assistant: Assistant) -> tuple:
+    """Everything a failed fetch must leave as it was: documents, the index generation, the saved copies."""
+    downloads = assistant.settings.home / DOWNLOADS
+    return (
+        [(document.doc_id, document.content_hash) for document, _ in assistant.index.documents()],
+        assistant.index.store.generation(),
+        sorted(path.name for path in downloads.iterdir()) if downloads.is_dir() else [],
+    )
+
+
+def chunks_of(assistant: Assistant, doc_id: str):
+    return [stored.chunk for stored in assistant.index.store.neighbours(doc_id, 0, 0, 10**6)]
+
+
+# --- documents from each kind of address -------------------------------------------------------------------
+
+
+def test_hudoc_judgment_comes_as_word_with_the_services_metadata(assistant, sites, servers):
+    url = f'{sites.hudoc}/eng#{{"itemid":["{KHAN}"]}}'
+    fetched = fetch(assistant, url, LOCAL, sites)
+    assert fetched.status == "added" and not fetched.notes, fetched.notes
+    assert re.fullmatch(rf"hudoc-{KHAN}-[0-9a-f]{{16}}\.docx", fetched.path.name), "named by id and content"
+    assert fetched.path.parent == (assistant.settings.home / DOWNLOADS).resolve()
+    meta = assistant.index.document(fetched.doc_id).metadata
+    assert meta.title == "CASE OF KHAN v. GERMANY", "the title is HUDOC's docname (the text would give 'V.')"
+    assert (meta.kind, meta.application_numbers, meta.date) == ("case-law", ("38030/12",), "2016-09-21")
+    assert meta.court == "European Court of Human Rights (Grand Chamber)"
+    assert meta.ecli == "ECLI:CE:ECHR:2016:0921JUD003803012"
+    assert meta.url == url, "the document remembers the address the user gave"
+    numbers = {chunk.paragraph for chunk in chunks_of(assistant, fetched.doc_id)}
+    assert {"1", "2", "10"} <= numbers, "HUDOC's SEQ-field paragraph numbers become the chunks' § numbers"
+    numbered = next(chunk for chunk in chunks_of(assistant, fetched.doc_id) if chunk.paragraph == "10")
+    citation = cite(assistant.index.document(fetched.doc_id), numbered).text
+    # Case-blind: the citation module title-cases a name only when it is all capitals, and HUDOC writes "v.".
+    assert citation.lower() == "khan v. germany [gc], no. 38030/12, § 10, 21 september 2016", citation
+    assert any("/app/query/results?" in request for request in servers["hudoc"].requests)
+
+
+def test_hudoc_without_a_description_falls_back_on_the_text(assistant, sites):
+    fetched = fetch(assistant, f"{sites.hudoc}/eng?i={UYSAL}", LOCAL, sites)
+    assert fetched.status == "added"
+    assert any("HUDOC did not describe" in note for note in fetched.notes), "the user learns why"
+    meta = assistant.index.document(fetched.doc_id).metadata
+    assert (meta.kind, meta.application_numbers, meta.date) == ("case-law", ("1206/03",), "2007-12-13")
+
+
+def test_eurlex_judgment_comes_as_html_with_its_celex(assistant, sites):
+    url = f"{sites.eurlex}/legal-content/EN/TXT/?uri=CELEX:62016CJ0646"
+    fetched = fetch(assistant, url, LOCAL, sites)
+    assert re.fullmatch(r"celex-62016cj0646-[0-9a-f]{16}\.html", fetched.path.name)
+    meta = assistant.index.document(fetched.doc_id).metadata
+    assert (meta.kind, meta.celex, meta.language) == ("case-law", "62016CJ0646", "en"), "sector 6: case-law"
+    assert "C-646/16" in meta.case_numbers and meta.date == "2017-07-26"
+    assert meta.court == "Court of Justice of the European Union"
+    numbers = {chunk.paragraph for chunk in chunks_of(assistant, fetched.doc_id)}
+    assert {"1", "2", "20"} <= numbers, "EUR-Lex's numbered rows become paragraph numbers"
+
+
+def test_any_pdf_address(assistant, web):
+    fetched = fetch(assistant, f"{web.base}/files/pdf/eu-charter-2000-oj-c364.pdf", LOCAL)
+    document = assistant.index.document(fetched.doc_id)
+    assert (document.format, document.metadata.kind) == ("pdf", "statute")
+    assert fetched.path.name.startswith("web-") and fetched.path.suffix == ".pdf"
+    assert all(chunk.page for chunk in chunks_of(assistant, fetched.doc_id)), "PDF passages keep their pages"
+
+
+def test_fetching_again_keeps_or_replaces_the_copy(assistant, web):
+    url = f"{web.base}/page"
+    first = fetch(assistant, url, LOCAL)
+    generation = assistant.index.store.generation()
+    again = fetch(assistant, url, LOCAL)
+    assert (again.status, again.doc_id) == ("unchanged", first.doc_id)
+    assert assistant.index.store.generation() == generation, "the same content is not embedded again"
+
+    web.page_version = 2
+    changed = fetch(assistant, url, LOCAL)
+    assert changed.status == "replaced" and changed.doc_id != first.doc_id
+    assert [document.doc_id for document, _ in assistant.index.documents()] == [changed.doc_id]
+    assert not first.path.exists(), "the older copy is deleted with its document"
+
+
+def test_a_server_error_is_retried(assistant, web):
+    fetched = fetch(assistant, f"{web.base}/flaky", LOCAL)
+    assert fetched.status == "added" and web.flaky_calls == 2, "503 with Retry-After: 0, then the document"
+
+
+# --- failures: a clear message, and nothing changed ---------------------------------------------------------
+
+FAILURES = [
+    ("/status/404", {}, r"no document at this address \(HTTP 404"),
+    ("/slow", {"timeout": 0.3}, r"sent nothing for 0\.3 s"),
+    ("/image.png", {}, r"sent image/png, not a PDF, Word"),
+    ("/big-declared", {"max_bytes": 100_000}, r"larger than the .* MB limit"),
+    ("/big-stream", {"max_bytes": 100_000}, r"larger than the .* MB limit"),
+    ("/loop/a", {}, r"redirects in a loop \(.*/loop/a → .*/loop/b → .*/loop/a\)"),
+    ("/chain/0", {}, r"redirected more than 5 times"),
+    ("/to-file", {}, r"redirected to file:///etc/passwd, but only http:// and https://"),
+    ("/busy", {}, r"asks to wait 3600 s"),
+    ("/challenge", {}, r"browser \(a JavaScript challenge\)"),
+    ("/mislabelled", {}, r"said this is a PDF but sent something else"),
+    ("/truncated.pdf", {}, r"the downloaded PDF could not be read"),
+    ("/files/pdf/eu-charter-2000-oj-c364.pdf", {"allow_private": False}, r"127\.0\.0\.1 is a loopback"),
+]
+
+
+@pytest.mark.parametrize("path, policy, message", FAILURES, ids=[case[0] for case in FAILURES])
+def test_failures_are_explained_and_change_nothing(assistant, web, path, policy, message):
+    fetch(assistant, f"{web.base}/page", LOCAL)  # an index with something in it
+    before = snapshot(assistant)
+    url = f"{web.base}{path}"
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=message) as caught:
+        fetch(assistant, url, replace(LOCAL, **policy))
+    assert str(caught.value).startswith(f"{url}: "), "the message names the address the user gave"
+    assert snapshot(assistant) == before, "a failed fetch leaves the index and the downloads as they were"
+    assert time.monotonic() - started < SLOW_SECONDS, "a timeout does not wait for the server"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("file:///etc/passwd", "only http:// and https:// addresses can be fetched, not file:"),
+    ("ftp://ftp.example.org/judgment.pdf", "not ftp:"),
+    ("hudoc.echr.coe.int/eng?i=001-109231", "needs to start with https://"),
+    ("http://localhost:9/x", "is a loopback address"),
+])
+def test_addresses_that_are_never_fetched(assistant, url, message):
+    before = snapshot(assistant)
+    with pytest.raises(FetchError, match=re.escape(message)):
+        fetch(assistant, url, FetchPolicy(timeout=1.0, max_bytes=1024, allow_private=False))
+    assert snapshot(assistant) == before
+
+
+def test_a_closed_port_is_tried_again_then_explained(assistant):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError, match=r"could not connect to 127\.0\.0\.1 .* \(3 attempts\)"):
+        fetch(assistant, f"http://127.0.0.1:{port}/judgment.pdf", LOCAL)
+
+
+def test_cli_fetch(tmp_path, web):
+    env = {**os.environ, "ASYLUM_ASSISTANT_HOME": str(tmp_path / "home")}
+    index = str(tmp_path / "index")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "assistant.cli", "fetch", *args, "--index", index]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    refused = cli("file:///etc/passwd", "ftp://example.org/x")
+    assert refused.returncode == 1 and "2 failed" in refused.stdout, refused.stdout + refused.stderr
+    assert "file:///etc/passwd: only http://" in refused.stderr and "Traceback" not in refused.stderr
+    assert not Path(index).exists(), "addresses refused outright do not even create the index"
+
+    fetched = cli(f"{web.base}/page", f"{web.base}/status/404", "--allow-private")
+    assert fetched.returncode == 1, "one failed address makes the command exit non-zero"
+    assert "1 added" in fetched.stdout and "1 failed" in fetched.stdout, fetched.stdout
+    assert "/status/404: there is no document" in fetched.stderr
+
+
+# --- addresses, formats and checks, without a network ------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, document", [
+    ("https://hudoc.echr.coe.int/eng?i=001-109231", "/app/conversion/docx/?library=ECHR&id=001-109231"),
+    ("https://hudoc.echr.coe.int/fre?i=001-109231", "/app/conversion/docx/?library=ECHR&id=001-109231"),
+    ('https://hudoc.echr.coe.int/eng#{"itemid":["001-109231"]}', "id=001-109231&filename=001-109231.docx"),
+    ("https://hudoc.echr.coe.int/eng#{%22itemid%22:[%22001-109231%22]}", "id=001-109231&"),
+    ("http://hudoc.echr.coe.int/sites/eng/pages/search.aspx?i=001-61854", "https://hudoc.echr.coe.int/app/"),
+    ("https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:62016CJ0201",
+     "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:62016CJ0201"),
+    ("https://eur-lex.europa.eu/legal-content/SV/TXT/PDF/?uri=CELEX%3A32024R1348&from=EN",
+     "/legal-content/SV/TXT/HTML/?uri=CELEX:32024R1348"),
+    ("https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=ecli:ECLI:EU:C:2017:586",
+     "/legal-content/EN/TXT/HTML/?uri=ecli:ECLI:EU:C:2017:586"),
+    ("http://data.europa.eu/eli/reg/2013/604/oj", "/legal-content/EN/TXT/HTML/?uri=CELEX:32013R0604"),
+    ("https://eur-lex.europa.eu/eli/dir/2013/32/oj/swe", "/legal-content/SV/TXT/HTML/?uri=CELEX:32013L0032"),
+    ("https://eur-lex.europa.eu/LexUriServ/LexUriServ.do?uri=CELEX:32013R0604:FR:HTML",
+     "/legal-content/FR/TXT/HTML/?uri=CELEX:32013R0604"),
+    ("http://data.europa.eu/eli/treaty/teu_2012/oj", "http://data.europa.eu/eli/treaty/teu_2012/oj"),
+    ("https://www.refworld.org/docid/3ae6b3ae4.pdf", "https://www.refworld.org/docid/3ae6b3ae4.pdf"),
+])
+def test_addresses_lead_to_the_document_itself(url, document):
+    plan = plan_fetch(url)
+    assert document in plan.documents[0], plan
+    assert re.fullmatch(r"[a-z0-9-]+", plan.label), "the file-name label holds no character from a path"
+
+
+def test_what_an_address_says_before_downloading():
+    assert plan_fetch("https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:62016CJ0646").metadata == {
+        "celex": "62016CJ0646", "kind": "case-law", "language": "en"}
+    assert plan_fetch("http://data.europa.eu/eli/reg/2013/604/oj").metadata["kind"] == "statute", "sector 3"
+    assert plan_fetch("https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=ecli:ECLI:EU:C:2017:586").metadata[
+        "ecli"] == "ECLI:EU:C:2017:586"
+    hudoc = plan_fetch("https://hudoc.echr.coe.int/eng?i=001-109231")
+    pdf = "https://hudoc.echr.coe.int/app/conversion/pdf/?library=ECHR&id=001-109231&"
+    assert hudoc.documents[1].startswith(pdf), "the PDF, should HUDOC fail to convert the judgment to Word"
+    assert "itemid%3A%22001-109231%22" in hudoc.metadata_url and "rankingmodelid=" in hudoc.metadata_url
+
+
+@pytest.mark.parametrize("url, message", [
+    ("https://hudoc.echr.coe.int/eng#{%22respondent%22:[%22ITA%22]}", "names no single judgment"),
+    ("https://eur-lex.europa.eu/homepage.html", "names no document"),
+])
+def test_service_addresses_that_name_no_document(url, message):
+    with pytest.raises(FetchError, match=message):
+        plan_fetch(url)
+
+
+def test_hudoc_descriptions():
+    payload = json.dumps({"resultcount": 1, "results": [{"columns": {
+        "itemid": "001-1", "docname": "CASE OF D.L. v. BULGARIA [Extracts]", "appno": "7472/14;1/15",
+        "kpdate": "2016-05-19T00:00:00", "languageisocode": "FRE",
+        "documentcollectionid2": "JUDGMENTS;CHAMBER",
+    }}]})
+    fields = hudoc_metadata(payload.encode(), "001-1")
+    assert fields["title"] == "CASE OF D.L. v. BULGARIA", "HUDOC's own note after the name is dropped"
+    assert fields["application_numbers"] == ("7472/14", "1/15"), "appno lists the numbers separated by ';'"
+    assert (fields["date"], fields["language"]) == ("2016-05-19", "fr")
+    assert fields["court"] == "European Court of Human Rights"
+    assert hudoc_metadata(payload.encode(), "001-2") == {} and hudoc_metadata(b"<html>", "001-1") == {}
+
+
+def test_formats_by_bytes_then_by_label():
+    docx = (CORPUS / "docx/uysal-and-osal-v-turkey-2007.docx").read_bytes()
+    assert document_format("application/octet-stream", docx, "https://x/download", "u") == "docx"
+    assert document_format("text/html", b"%PDF-1.7\n...", "https://x/a", "u") == "pdf", "the bytes win"
+    assert document_format("", b"\n<!DOCTYPE html><html>", "https://x/a", "u") == "html"
+    assert document_format("text/plain", b"# Notes", "https://x/notes.md", "u") == "md"
+    with pytest.raises(FetchError, match="did not say what this file is"):
+        document_format("application/octet-stream", b"\x00\x01random", "https://x/a", "u")
+
+
+@pytest.mark.parametrize("address, reason", [
+    ("127.0.0.1", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+    ("2002:7f00:1::", "loopback"),
+    ("10.0.0.8", "private"), ("192.168.1.1", "private"), ("fd00::1", "private"),
+    ("169.254.169.254", "link-local"), ("fe80::1%eth0", "link-local"),
+    ("224.0.0.251", "multicast"), ("0.0.0.0", "unspecified"), ("100.64.0.1", "not a public"),
+    ("8.8.8.8", None), ("2001:4860:4860::8888", None),
+])
+def test_address_checks(address, reason):
+    found = blocked_reason(address)
+    assert (found is None) if reason is None else (reason in found), (address, found)
+
+
+def test_address_syntax():
+    assert check_url("https://hudoc.echr.coe.int/eng?i=001-1").hostname == "hudoc.echr.coe.int"
+    with pytest.raises(FetchError, match="user name or password"):
+        check_url("http://hudoc.echr.coe.int@10.0.0.1/")
+
+
+def test_the_settings(monkeypatch):
+    monkeypatch.setenv("ASYLUM_ASSISTANT_ALLOW_PRIVATE", "yes")
+    monkeypatch.setenv("ASYLUM_ASSISTANT_FETCH_MAX_MB", "2.5")
+    settings = load_settings()
+    policy = FetchPolicy.from_settings(settings)
+    assert (policy.allow_private, policy.max_bytes, policy.timeout) == (True, 2.5 * 1024 * 1024, 30.0)
+    monkeypatch.setenv("ASYLUM_ASSISTANT_ALLOW_PRIVATE", "perhaps")
+    with pytest.raises(BadSetting, match="yes/no"):
+        load_settings()
