@@ -72,7 +72,7 @@ def ingest(
     prepared: list[_Prepared] = []
     for number, (path, root) in enumerate(files, 1):
         try:
-            item = _prepare(path, root, index, embedder, settings, metadata or {}, report)
+            item = _prepare(path, root, index, embedder, settings, metadata or {}, report, prepared)
             if item:
                 prepared.append(item)
         except AssistantError as error:
@@ -130,8 +130,9 @@ def _described_by(path: Path, levels: int = 3) -> Path:
 
 def _prepare(
     path: Path, root: Path, index: CorpusIndex, embedder: Embedder, settings: Settings,
-    override: dict[str, object], report: IngestReport,
+    override: dict[str, object], report: IngestReport, pending: list[_Prepared],
 ) -> _Prepared | None:
+    """Read and chunk one file, or return None when the index (or this run: `pending`) already has it."""
     fmt = file_format(path)
     data = path.read_bytes()
     content_hash = hashlib.sha256(data).hexdigest()
@@ -140,7 +141,9 @@ def _prepare(
     if existing and existing.content_hash == content_hash and not override:
         report.unchanged.append(existing.doc_id)
         return None
-    twin = index.store.document_by_hash(content_hash)
+    twin = index.store.document_by_hash(content_hash) or next(
+        (item.document for item in pending if item.document.content_hash == content_hash), None
+    )
     if twin and twin.source != source:
         report.duplicates.append((source, twin.doc_id))
         return None
@@ -152,7 +155,8 @@ def _prepare(
     chunks = chunk_blocks(parsed.blocks, meta.kind, embedder.count_tokens, chunk_token_budget(embedder, settings))
     if not chunks:
         raise UnreadableDocument(source, "no text found in the file")
-    doc_id = existing.doc_id if existing else _new_doc_id(path, fmt, index)
+    taken = {item.document.doc_id for item in pending}  # ids given in this run, not stored yet
+    doc_id = existing.doc_id if existing else _new_doc_id(path, fmt, index, taken)
     document = Document(doc_id=doc_id, source=source, content_hash=content_hash, format=fmt, metadata=meta)
     texts = [embedding_text(meta, chunk, settings, embedder.count_tokens) for chunk in chunks]
     return _Prepared(document, chunks, texts, replaces=existing is not None)
@@ -178,11 +182,11 @@ def embedding_text(meta: Metadata, chunk: Chunk, settings: Settings, count_token
     return f"{' '.join(words)}\n{chunk.text}" if words else chunk.text
 
 
-def _new_doc_id(path: Path, fmt: str, index: CorpusIndex) -> str:
+def _new_doc_id(path: Path, fmt: str, index: CorpusIndex, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "document"
     candidates = [base, f"{base}-{fmt}"] + [f"{base}-{fmt}-{n}" for n in range(2, 1000)]
     for candidate in candidates:
-        if not index.store.doc_id_taken(candidate):
+        if candidate not in taken and not index.store.doc_id_taken(candidate):
             return candidate
     raise AssistantError(f"{path}: too many documents named {base!r}")
 

@@ -171,3 +171,14 @@ def test_cli_contract(tmp_path, folder):
     assert removed.returncode == 0 and "echr-protocol-4" not in cli("docs", "--index", index).stdout
     unknown = cli("remove", "no-such-document", "--index", index)
     assert unknown.returncode == 2 and "docs" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_files_with_the_same_name_or_content_in_one_run_get_their_own_ids(fresh, folder, tmp_path):
+    twin_name = tmp_path / "other" / "echr-protocol-4.md"  # same stem as statutes/echr-protocol-4.txt
+    twin_name.parent.mkdir()
+    twin_name.write_text("# Protocol No. 4\n\nA different text about the prohibition of collective expulsion.\n")
+    twin_content = tmp_path / "other" / "copy.txt"
+    shutil.copy(folder / SMALL[0], twin_content)
+    report = fresh.ingest([folder / SMALL[0], twin_name, twin_content])
+    assert sorted(report.added) == ["echr-protocol-4", "echr-protocol-4-md"]
+    assert report.duplicates == [(str(twin_content), "echr-protocol-4")]
