@@ -50,7 +50,7 @@ def summarise(
     for i in order:
         rank, sentence = candidates[i]
         # The best sentence always goes in (its passage passed the abstention bar); the others must be close too.
-        if chosen and scores[i] < retriever.settings.min_score:
+        if chosen and scores[i] < retriever.min_score:
             break
         # Judgments quote statutes and each other: the same sentence found twice is said once.
         if all(_words(sentence) != _words(other.text) for other in chosen):

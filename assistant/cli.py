@@ -10,14 +10,16 @@ from pathlib import Path
 
 from assistant.settings import Settings, describe, load_settings
 from index.store import Filters
-from ingest.errors import AssistantError
+from ingest.errors import AssistantError, FetchError
 from ingest.records import KINDS
 
 EXAMPLES = """\
 examples:
   asylum-assistant ingest ../shared/corpus --index /tmp/idx
+  asylum-assistant fetch "https://hudoc.echr.coe.int/eng?i=001-109231" --index /tmp/idx
   asylum-assistant ask "Can a state push migrants back at sea without examining their asylum claims?" --index /tmp/idx
   echo "collective expulsion test" | asylum-assistant search --jsonl --index /tmp/idx
+  asylum-assistant serve --index /tmp/idx            # the web app on http://127.0.0.1:7860
 """
 
 
@@ -60,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="PDF, DOCX, HTML, TXT or MD files, or folders")
     ingest.add_argument("--model", help="embedding model for a new index (a package or folder)")
 
+    fetch = command("fetch", run_fetch, "download documents from the web (HUDOC, EUR-Lex, any PDF, DOCX or HTML "
+                    "address) and add them to the index")
+    fetch.add_argument("urls", nargs="+", metavar="URL", help="http(s) addresses of documents, HUDOC or EUR-Lex")
+    fetch.add_argument("--allow-private", action="store_true",
+                       help="also fetch from private, loopback and link-local addresses (off by default)")
+    fetch.add_argument("--model", help="embedding model for a new index (a package or folder)")
+
     ask = command("ask", run_ask, "answer a question with cited passages")
     ask.add_argument("question", metavar="QUESTION")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -69,10 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--jsonl", action="store_true", required=True, help="print one JSON object per query line")
     _add_search_options(search)
 
+    evaluate = command("eval", run_eval, "score retrieval on a question set with gold passages (dev.jsonl format)")
+    evaluate.add_argument("--qa", type=Path, required=True, metavar="FILE", help="questions with gold snippets")
+    evaluate.add_argument("--k", type=int, default=10, help="cut-off for recall, MRR and nDCG (default: 10)")
+    evaluate.add_argument("--results", type=Path, metavar="OUT.jsonl", help="also write the results, as search --jsonl")
+    evaluate.add_argument("--model", help="embedding model (must be the one the index was built with)")
+
     command("docs", run_docs, "list the documents of the index: id, kind, title, chunk count")
 
     remove = command("remove", run_remove, "remove a document (by the id `docs` shows) from the index")
     remove.add_argument("doc_id", metavar="DOC_ID")
+
+    serve = command("serve", run_serve, "open the web app: ask, find precedents, add and remove documents")
+    serve.add_argument("--host", help="address to listen on (default: 127.0.0.1; beyond it a password is required)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: 7860)")
+    serve.add_argument("--password", help="password for corpus changes (better: ASYLUM_ASSISTANT_PASSWORD)")
     return parser
 
 
@@ -143,6 +163,48 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.download import check_url
+    from assistant.fetch import fetch, plan_fetch
+
+    if args.allow_private:
+        settings = settings.with_overrides(allow_private=True)
+    failed: list[tuple[str, str]] = []
+    planned = []
+    for url in args.urls:
+        try:  # addresses that cannot be fetched fail before the model is loaded
+            check_url(url)
+            plan_fetch(url)
+            planned.append(url)
+        except FetchError as error:
+            failed.append((url, error.reason))
+    counts = dict.fromkeys(("added", "replaced", "unchanged", "duplicate"), 0)
+    if planned:
+        assistant = _assistant(settings, create=True)
+        try:
+            for url in planned:
+                try:
+                    result = fetch(assistant, url)
+                except FetchError as error:
+                    failed.append((url, error.reason))
+                    continue
+                counts[result.status] += 1
+                print(f"  {result.status:<9} {result.doc_id}: {result.title} ← {url}")
+                for note in result.notes:
+                    print(f"            note: {note}")
+        finally:
+            assistant.close()
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    print(f"{summary}, {len(failed)} failed → {settings.index}")
+    for url, reason in failed:
+        print(f"  failed  {url}: {reason}", file=sys.stderr)
+    if failed:
+        print(f"asylum-assistant: {len(failed)} address(es) could not be fetched (see above)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     result = assistant.answer(args.question, args.k, _filters(args))
@@ -180,6 +242,26 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.evaluation import format_table, read_questions, score_question, score_table
+
+    assistant = _assistant(settings)
+    rows, records = [], []
+    for question in read_questions(args.qa):
+        result = assistant.search(question.question, args.k)
+        texts = [passage.text for passage in result.passages]
+        rows.append({"id": question.id, "type": question.type,
+                     **score_question(question, texts, result.abstained, args.k)})
+        records.append({"query": question.question, "abstained": result.abstained,
+                        "passages": [passage.as_json() for passage in result.passages]})
+    if args.results:
+        args.results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    print(format_table(score_table(rows), args.k))
+    misses = [row["id"] for row in rows if row["answerable"] and not row["rk"]]
+    print(f"missed (no gold in top {args.k}): {' '.join(misses) or 'none'}")
+    return 0
+
+
 def run_docs(args: argparse.Namespace, settings: Settings) -> int:
     from index.corpus import CorpusIndex
 
@@ -197,6 +279,36 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     index.close()
     print(f"removed {document.doc_id}: {document.metadata.title}")
     return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.web import check_exposure, start  # imports gradio
+    from index.manifest import read_manifest
+
+    settings = settings.with_overrides(host=args.host, port=args.port, password=args.password)
+    check_exposure(settings)  # a refusal comes before the model is loaded
+    server = start(settings, _index_casebook(settings) if read_manifest(settings.index) is None else None)
+    print(
+        f"asylum-assistant: serving {settings.index} on {server.url} (ready {server.seconds:.1f} s after the "
+        "imports); Ctrl+C stops",
+        file=sys.stderr,
+    )
+    try:
+        server.app.block_thread()
+    finally:
+        server.assistant.close()
+    return 0
+
+
+def _index_casebook(settings: Settings):
+    """A first start without an index: create one, with the casebook shipped in the project's corpus/ folder."""
+    assistant = _assistant(settings, create=True)
+    casebook = Path(__file__).resolve().parents[1] / "corpus"
+    if casebook.is_dir():
+        print(f"asylum-assistant: no index yet at {settings.index}; indexing {casebook} (once)", file=sys.stderr)
+        report = assistant.ingest([casebook])
+        print(f"  {len(report.added)} documents, {report.chunks} chunks in {report.seconds:.0f} s", file=sys.stderr)
+    return assistant
 
 
 if __name__ == "__main__":

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
 from assistant.citations import cite
 from assistant.query import fts_query
+from assistant.ranking import drop_near_duplicates, reciprocal_rank_fusion, section_role, with_document_evidence
 from assistant.records import Passage
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
-from index.store import Filters
-
-T = TypeVar("T")
+from index.store import Filters, StoredChunk
+from ingest.records import Document
 
 
 @dataclass(frozen=True)
@@ -50,21 +47,22 @@ class Retriever:
         fused = reciprocal_rank_fusion(
             [[i for i, _ in dense], [i for i, _ in lexical]], [1.0, self.settings.lexical_weight], self.settings.rrf_k
         )
-        # Materialise more than k: some will go as near-duplicates of better-ranked ones.
-        head = fused[: k * 3]
-        stored = self.index.chunks([i for i, _ in head])
-        head = [(i, score) for i, score in head if i in stored]
+        stored = self.index.chunks(list(fused))
+        documents = {doc_id: self.index.document(doc_id) for doc_id in {c.doc_id for c in stored.values()}}
+        weighted = {i: score * self._weight(stored[i], documents) for i, score in fused.items() if i in stored}
+        weighted = with_document_evidence(
+            weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
+        )
+        ranked = sorted(weighted.items(), key=lambda pair: pair[1], reverse=True)
+        kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text)[:k]
         similarity = dict(dense)
-        unknown = [i for i, _ in head if i not in similarity]
+        unknown = [i for i, _ in kept if i not in similarity]
         if unknown:
             similarity.update(zip(unknown, (self.index.store.vectors(unknown) @ query_vector).tolist()))
-        kept = drop_near_duplicates(head, lambda item: stored[item[0]].chunk.text)[:k]
-        documents = {}
         passages = []
         for rank, (chunk_id, score) in enumerate(kept, 1):
             entry = stored[chunk_id]
-            document = documents.get(entry.doc_id) or self.index.document(entry.doc_id)
-            documents[entry.doc_id] = document
+            document = documents[entry.doc_id]
             passages.append(
                 Passage(
                     rank=rank, score=score, similarity=float(similarity[chunk_id]), chunk_id=chunk_id,
@@ -72,40 +70,22 @@ class Retriever:
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)
-        return SearchResult(query, tuple(passages), best < self.settings.min_score, query_vector)
+        return SearchResult(query, tuple(passages), best < self.min_score, query_vector)
 
+    @property
+    def min_score(self) -> float:
+        """The abstention threshold: the setting, else the calibrated value of the model."""
+        return self.settings.min_score if self.settings.min_score is not None else self.embedder.profile.min_score
 
-def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int
-) -> list[tuple[int, float]]:
-    """Fuse ranked id lists: score = Σ weight / (k + rank). Robust to rankers whose scores are incomparable."""
-    scores: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking, 1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
+    def _weight(self, entry: StoredChunk, documents: dict[str, Document]) -> float:
+        """How much a passage counts by the part of a judgment it is in (see ranking.section_role)."""
+        if documents[entry.doc_id].metadata.kind != "case-law":
+            return 1.0
+        role = section_role(entry.chunk)
+        settings = self.settings
+        return {
+            "submissions": settings.weight_submissions,
+            "background": settings.weight_background,
+            "opinion": settings.weight_opinion,
+        }.get(role, 1.0)
 
-
-def drop_near_duplicates(items: Sequence[T], text_of: Callable[[T], str], threshold: float = 0.7) -> list[T]:
-    """Keep the first of any items whose texts share at least `threshold` of their word trigrams (Jaccard).
-
-    The same statute ingested from a .txt and from its PDF gives two copies of each Article.
-    """
-    kept: list[T] = []
-    kept_shingles: list[set[tuple[str, ...]]] = []
-    for item in items:
-        shingles = _shingles(text_of(item))
-        if any(_jaccard(shingles, other) >= threshold for other in kept_shingles):
-            continue
-        kept.append(item)
-        kept_shingles.append(shingles)
-    return kept
-
-
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
-
-
-def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0

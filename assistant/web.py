@@ -1,0 +1,343 @@
+"""The web app: Ask, Precedents and Corpus tabs, and the `ask` and `search` API endpoints, over one Assistant.
+
+A thin layer: each handler reads its form, calls the core, and hands the core's records to assistant.views.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import ipaddress
+import threading
+import time
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+
+from assistant import views
+from assistant.core import Assistant
+from assistant.forms import filters_from_form, metadata_from_form
+from assistant.ingestion import Progress
+from assistant.precedents import find_precedents
+from assistant.settings import Settings
+from assistant.uploads import MB, Upload, add_uploads, forget_upload
+from ingest.errors import AssistantError, BadSetting
+from ingest.records import KINDS
+
+CSS = Path(__file__).with_name("web.css").read_text(encoding="utf-8")
+# The reader's own system fonts: nothing to download (no font CDN), and every weight exists.
+SYSTEM_FONTS = ["system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Noto Sans", "sans-serif"]
+THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS)
+# Questions and searches only read, so several run at once; corpus changes run one at a time in a queue of
+# their own, so that a question is answered while an upload is being embedded.
+QUERY_CONCURRENCY = 4
+KIND_CHOICES = [(views.KIND_LABELS[kind], kind) for kind in KINDS]
+CASE_KIND_CHOICES = [("Judgments", "case-law"), ("Casebook notes", "note")]
+# Once an answer is on screen, bring its start into view (the chat would otherwise stay where it was, or
+# jump to the end of the last passage). The chat renders asynchronously: wait a few frames for the answer.
+SCROLL_TO_ANSWER = """() => {
+  let frames = 0;
+  const step = () => {
+    const answers = document.querySelectorAll('#aa-chat .aa-answer');
+    if (answers.length) { answers[answers.length - 1].scrollIntoView({block: 'start'}); }
+    else if (frames++ < 60) { requestAnimationFrame(step); }
+  };
+  requestAnimationFrame(step);
+}"""
+
+
+def is_local(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings) -> None:
+    """Refuse to listen beyond localhost without a password: whoever reached the app could change the corpus."""
+    if not settings.password and not is_local(settings.host):
+        raise BadSetting(
+            f"--host {settings.host} makes the app reachable from other machines: set a password for corpus "
+            "changes first (environment variable ASYLUM_ASSISTANT_PASSWORD, or --password)"
+        )
+
+
+def _shown(handler):
+    """Expected failures become a message in the page (or the API caller's error), never a traceback."""
+
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except AssistantError as error:
+            raise gr.Error(str(error), print_exception=False) from error
+
+    return run
+
+
+class Handlers:
+    """What each button and API endpoint does, over one Assistant."""
+
+    def __init__(self, assistant: Assistant, settings: Settings):
+        self.assistant = assistant
+        self.settings = settings
+
+    # -- Ask
+
+    @_shown
+    def chat(self, question: str, history: list, kinds, court, language, date_from, date_to):
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Type a question first.")
+        filters = filters_from_form(kinds, court, language, date_from, date_to)
+        answer = self.assistant.answer(question, filters=filters)
+        turn = 1 + sum(1 for message in history if message["role"] == "assistant")
+        return "", history + [
+            {"role": "user", "content": escape(question)},
+            {"role": "assistant", "content": views.render_answer(answer, self.assistant.index, turn)},
+        ]
+
+    @_shown
+    def ask(
+        self, question: str, kinds: list[str] | None = None, court: str = "", language: str = "",
+        date_from: str = "", date_to: str = "",
+    ) -> dict:
+        """Answer a question from the corpus: an extractive summary, its cited passages, or an abstention.
+
+        Args:
+            question: the question, in plain words.
+            kinds: only these kinds of documents: case-law, statute, article, note (empty: all).
+            court: only documents whose court or issuer contains this text.
+            language: only documents in this language (ISO code: en, fr, sv...).
+            date_from: only documents dated on or after this date (2012-02-23, 2012-02 or 2012).
+            date_to: only documents dated on or before this date.
+        """
+        filters = filters_from_form(kinds, court, language, date_from, date_to)
+        return self.assistant.answer(question, filters=filters).as_json()
+
+    # -- Precedents
+
+    @_shown
+    def precedents(self, facts: str, kinds, court, language, date_from, date_to) -> str:
+        facts = (facts or "").strip()
+        if not facts:
+            raise gr.Error("Describe the facts of the case first.")
+        filters = filters_from_form(kinds, court, language, date_from, date_to)
+        matches = find_precedents(self.assistant.retriever, facts, filters)
+        return views.render_precedents(matches, self.assistant.index, facts)
+
+    @_shown
+    def search(
+        self, facts: str, kinds: list[str] | None = None, court: str = "", language: str = "",
+        date_from: str = "", date_to: str = "", cases: int = 10,
+    ) -> list[dict]:
+        """Find precedents: the cases whose paragraphs best match a fact pattern, best first, each with its
+        best-matching paragraphs.
+
+        Args:
+            facts: the facts of a client's case, in a paragraph.
+            kinds: case-law and/or note (empty: both).
+            court: only cases whose court contains this text.
+            language: only documents in this language (ISO code).
+            date_from: only cases decided on or after this date.
+            date_to: only cases decided on or before this date.
+            cases: how many cases to return.
+        """
+        filters = filters_from_form(kinds, court, language, date_from, date_to)
+        matches = find_precedents(self.assistant.retriever, facts, filters, cases=max(1, int(cases)))
+        return [views.case_match_json(match) for match in matches]
+
+    # -- Corpus
+
+    @_shown
+    def add(self, files, password, kind, title, citation, date, url, progress=gr.Progress()):  # noqa: B008
+        # (a gr.Progress() default is how Gradio knows to show a progress bar for this event)
+        self._check_password(password)
+        if not files:
+            raise gr.Error("Choose one or more files first.")
+        metadata = metadata_from_form(kind, title, citation, date, url)
+        uploads = [Upload(Path(file), Path(file).name) for file in files]
+
+        def report(number: int, step: Progress) -> None:
+            share = 0.1 if step.stage == "reading" else 0.1 + 0.9 * step.done / max(step.total, 1)
+            what = "reading" if step.stage == "reading" else f"embedding passage {step.done} of {step.total}"
+            progress((number + share) / len(uploads), desc=f"{uploads[number].name}: {what}")
+
+        progress(0, desc="Starting")
+        results = add_uploads(self.assistant, uploads, metadata, report)
+        return (None, views.render_upload_results(results), *self.corpus_views())
+
+    @_shown
+    def remove(self, doc_id: str, password: str):
+        self._check_password(password)
+        if not doc_id:
+            raise gr.Error("Choose the document to remove first.")
+        document = self.assistant.remove(doc_id)
+        forget_upload(document, self.settings)
+        notice = views.render_notice(f"Removed “{document.metadata.title}” ({document.doc_id}).")
+        return (notice, *self.corpus_views())
+
+    def corpus_views(self) -> tuple:
+        """The document list and what depends on it, in the order of build_app's `corpus_outputs`."""
+        documents = self.assistant.index.documents()
+        courts = [("Any", "")] + [(c, c) for c in sorted({d.metadata.court for d, _ in documents} - {""})]
+        languages = [("Any", "")] + [(n, n) for n in sorted({d.metadata.language for d, _ in documents} - {""})]
+        return (
+            views.document_rows(documents),
+            gr.Dropdown(choices=views.document_choices(documents), value=None),
+            views.corpus_summary(documents),
+            *(gr.Dropdown(choices=courts), gr.Dropdown(choices=languages)) * 2,
+        )
+
+    def _check_password(self, given: str) -> None:
+        # Compared in constant time: the time a wrong guess takes says nothing about the password.
+        expected = self.settings.password.encode()
+        if expected and not hmac.compare_digest((given or "").encode(), expected):
+            raise gr.Error("Wrong or missing password: corpus changes need the password the app started with.")
+
+
+def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    """The app's page and its API (not yet serving: see `start`)."""
+    handlers = Handlers(assistant, settings)
+    # analytics_enabled=False: no usage statistics and no version check; the app sends nothing anywhere.
+    with gr.Blocks(title="Asylum Assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        with gr.Row(elem_classes="aa-header"):
+            gr.HTML(
+                "<h1>Asylum Assistant</h1><p>Cited answers from asylum and refugee law: judgments, statutes, "
+                "articles. Every sentence comes from a document and links to it.</p>"
+            )
+            summary = gr.Markdown(elem_id="aa-corpus-summary")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row():
+                with gr.Column(scale=4):
+                    chat = gr.Chatbot(
+                        elem_id="aa-chat", show_label=False, height="68vh", layout="panel", buttons=[],
+                        # The answers are HTML built by assistant.views (escaped there): no Markdown, no LaTeX.
+                        render_markdown=False, latex_delimiters=[], autoscroll=False, feedback_options=None,
+                        placeholder="Ask about asylum law. Each answer quotes the corpus and cites its sources "
+                        "by paragraph or Article.",
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            show_label=False, scale=6, autofocus=True,
+                            placeholder="e.g. Can a state return migrants intercepted at sea without examining "
+                            "their asylum claims?",
+                        )
+                        ask = gr.Button("Ask", variant="primary", scale=1, min_width=90)
+                with gr.Column(scale=1, min_width=250, variant="panel"):
+                    ask_filters = _filter_panel(KIND_CHOICES)
+            with gr.Tab("Precedents", id="precedents"), gr.Row():
+                with gr.Column(scale=2, min_width=320):
+                    facts = gr.Textbox(
+                        label="Facts of your client's case", lines=7,
+                        placeholder="e.g. The applicant, a family with two children, was intercepted at sea and "
+                        "returned to the country of departure without any examination of their situation.",
+                    )
+                    with gr.Accordion("Filters", open=False):
+                        precedent_filters = _filter_panel(CASE_KIND_CHOICES)
+                    find = gr.Button("Find precedents", variant="primary")
+                with gr.Column(scale=3):
+                    cases = gr.HTML('<p class="aa-hint">Cases, best match first, appear here.</p>')
+            with gr.Tab("Corpus", id="corpus"):
+                password = gr.Textbox(
+                    label="Corpus password", type="password", visible=bool(settings.password),
+                    info="Adding and removing documents needs the password the app was started with.",
+                )
+                with gr.Row():
+                    with gr.Column(scale=2, min_width=320):
+                        files = gr.File(
+                            label="Add documents (PDF, DOCX, HTML, TXT, MD)", file_count="multiple", height=150,
+                            file_types=list(settings.allowed_upload_suffixes), elem_id="aa-upload",
+                        )
+                        with gr.Accordion("Describe them (optional; for all the files added at once)", open=False):
+                            kind = gr.Dropdown([("Detect", "")] + KIND_CHOICES, value="", label="Kind")
+                            title = gr.Textbox(label="Title")
+                            citation = gr.Textbox(
+                                label="Citation",
+                                placeholder="e.g. Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012",
+                            )
+                            date = gr.Textbox(label="Date", placeholder="YYYY-MM-DD")
+                            url = gr.Textbox(label="Source URL", placeholder="https://…")
+                        add = gr.Button("Add to the corpus", variant="primary")
+                        upload_results = gr.HTML()
+                    with gr.Column(scale=3):
+                        table = gr.Dataframe(
+                            headers=views.DOCUMENT_HEADERS, datatype=["str", "str", "str", "str", "number"],
+                            column_widths=["38%", "11%", "14%", "23%", "14%"], interactive=False, wrap=True,
+                            max_height=460, show_search="search", elem_id="aa-documents",
+                        )
+                        with gr.Accordion("Remove a document", open=False):
+                            document = gr.Dropdown(label="Document", choices=[])
+                            remove = gr.Button("Remove from the corpus", variant="stop")
+                            remove_result = gr.HTML()
+
+        corpus_outputs = [table, document, summary, *ask_filters[1:3], *precedent_filters[1:3]]
+        private = {"api_visibility": "private"}  # the page's own events: the API is `ask` and `search` only
+        queries = {"concurrency_id": "queries", "concurrency_limit": QUERY_CONCURRENCY}
+        corpus = {"concurrency_id": "corpus", "concurrency_limit": 1, **private}
+        for trigger in (question.submit, ask.click):
+            trigger(handlers.chat, [question, chat, *ask_filters], [question, chat], **queries, **private).then(
+                None, js=SCROLL_TO_ANSWER, **private
+            )
+        for trigger in (facts.submit, find.click):
+            trigger(handlers.precedents, [facts, *precedent_filters], cases, **queries, **private)
+        add.click(
+            handlers.add, [files, password, kind, title, citation, date, url],
+            [files, upload_results, *corpus_outputs], show_progress_on=upload_results, **corpus,
+        )
+        remove.click(handlers.remove, [document, password], [remove_result, *corpus_outputs], **corpus)
+        app.load(handlers.corpus_views, None, corpus_outputs, **private)
+        gr.api(handlers.ask, api_name="ask", **queries)
+        gr.api(handlers.search, api_name="search", **queries)
+    return app
+
+
+def _filter_panel(kind_choices: list[tuple[str, str]]) -> list[gr.components.Component]:
+    """Kind, court, language and date range: the inputs of a Filters, in filters_from_form's order."""
+    kinds = gr.CheckboxGroup(kind_choices, label="Kind", info="None ticked: all")
+    court = gr.Dropdown(
+        [("Any", "")], value="", label="Court or issuer", allow_custom_value=True, info="Or type part of a name"
+    )
+    language = gr.Dropdown([("Any", "")], value="", label="Language")
+    with gr.Row():
+        date_from = gr.Textbox(label="From", placeholder="e.g. 2010", min_width=90)
+        date_to = gr.Textbox(label="To", placeholder="e.g. 2024", min_width=90)
+    return [kinds, court, language, date_from, date_to]
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running app."""
+
+    app: gr.Blocks
+    url: str
+    assistant: Assistant
+    seconds: float  # from opening the index to serving, the libraries' imports excluded
+
+
+def start(settings: Settings, assistant: Assistant | None = None) -> Server:
+    """Load the model and the index once, and serve the app on settings.host:settings.port (in threads)."""
+    check_exposure(settings)
+    import sentence_transformers  # noqa: F401  # the model's libraries, imported before the clock starts
+
+    started = time.perf_counter()
+    assistant = assistant or Assistant(settings)
+    app = build_app(assistant, settings)
+    app.queue()
+    try:
+        _, url, _ = app.launch(
+            server_name=settings.host, server_port=settings.port, share=False, ssr_mode=False, mcp_server=False,
+            pwa=False, max_file_size=int(settings.max_upload_mb * MB), footer_links=["api"], theme=THEME,
+            css=CSS, prevent_thread_lock=True, quiet=True,
+        )
+    except OSError as error:  # Gradio's "Cannot find empty port"
+        where = f"{settings.host}:{settings.port}"
+        raise BadSetting(f"cannot listen on {where}: the port is taken; try another --port") from error
+    # The model's first call pays for lazy set-up (about a second): pay it now, not on the first question.
+    threading.Thread(target=assistant.search, args=("asylum",), daemon=True).start()
+    return Server(app, url, assistant, time.perf_counter() - started)

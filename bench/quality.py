@@ -1,0 +1,74 @@
+"""Retrieval quality on a question set: our score rows beside the three peer pipelines', in one run.
+
+    python bench/quality.py --index bench/out/index [--qa ../shared/eval/dev.jsonl] [--peers-python PY]
+
+Our rows come from the product's search path (as `asylum-assistant eval`); the peers' from
+bench/peers/run_peers.py --json, run with the peers' own interpreter (their own venv, see bench/peers/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.core import Assistant  # noqa: E402
+from assistant.evaluation import METRICS, read_questions, score_question, score_table  # noqa: E402
+from assistant.settings import load_settings  # noqa: E402
+
+
+def our_table(index: Path, qa: Path, k: int, model: str | None) -> list[tuple[str, dict]]:
+    assistant = Assistant(load_settings(index=index, model=model))
+    rows = []
+    for question in read_questions(qa):
+        result = assistant.search(question.question, k)
+        rows.append({"type": question.type, **score_question(question, [p.text for p in result.passages], result.abstained, k)})
+    return score_table(rows)
+
+
+def peer_tables(python: Path, qa: Path, k: int) -> dict[str, list[tuple[str, dict]]]:
+    if not python.exists():
+        print(f"(peers skipped: no interpreter at {python}; see bench/peers/README.md)", file=sys.stderr)
+        return {}
+    output = subprocess.run(
+        [str(python), str(ROOT / "bench" / "peers" / "run_peers.py"), "--json", "--qa", str(qa), "--k", str(k)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    peers = json.loads(output)["peers"]
+    return {
+        name: [*sorted(peer["by_type"].items()), ("ALL", peer["overall"])]
+        for name, peer in peers.items()
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True, help="our index of the whole shared corpus")
+    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--model", help="the model the index was built with")
+    parser.add_argument("--peers-python", type=Path, default=Path("/work/peers-venv/bin/python"))
+    args = parser.parse_args()
+
+    tables = {"asylum-assistant": our_table(args.index, args.qa, args.k, args.model)}
+    tables.update(peer_tables(args.peers_python, args.qa, args.k))
+    columns = [c.replace("rk", f"r@{args.k}") for c in METRICS]
+    print(f"\n## Retrieval quality on {args.qa.name}\n")
+    print("| pipeline | type | n | " + " | ".join(columns) + " |")
+    print("|---|---|---:|" + "---:|" * len(columns))
+    for name, table in tables.items():
+        for row_type, agg in table:
+            if row_type != "ALL" and name != "asylum-assistant":
+                continue  # peers: their ALL row only; ours: per type too
+            cells = " | ".join(f"{agg[c]:.3f}" if c in agg else "-" for c in METRICS)
+            print(f"| {name} | {row_type} | {agg['n']} | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""What each tab of the web app shows for a given question, against a real small index (no browser)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from html import escape
+
+import pytest
+
+from assistant import views
+from assistant.core import Assistant
+from assistant.forms import date_bound, filters_from_form, metadata_from_form
+from assistant.precedents import case_key, find_precedents
+from assistant.settings import load_settings
+from assistant.uploads import Upload, UploadRefused, UploadResult, add_uploads, store_upload
+from ingest.errors import BadSetting
+
+HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
+HOSTILE = "Was the Lampedusa reception centre for asylum seekers overcrowded?"
+CARS = "What paperwork do I need to register a used car I imported into Finland?"
+# What a hostile page or a judgment quoting an attack might hold: it must show as text, never run.
+HOSTILE_TEXT = """\
+Hostile notes <img src=x onerror="window.__xss=1"> on the Lampedusa reception centre
+
+The Lampedusa reception centre for asylum seekers was overcrowded <script>window.__xss=2</script> and dirty.
+Asylum seekers there slept on mattresses in the corridors <img src=x onerror="window.__xss=3"> for weeks.
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(web_index, embedder, tmp_path_factory):
+    settings = load_settings(index=web_index, home=tmp_path_factory.mktemp("home"))
+    return Assistant(settings, embedder=embedder)
+
+
+def test_answer_has_numbered_markers_linking_to_cited_passages(assistant):
+    answer = assistant.answer(HOTSPOT)
+    html = views.render_answer(answer, assistant.index, turn=2)
+    assert not answer.abstained
+    markers = re.findall(r'class="aa-marker" href="#(aa-2-\d+)"', html)
+    assert markers, "each summary sentence carries a marker"
+    for anchor in markers:
+        assert f'id="{anchor}"' in html, f"marker #{anchor} must point at a passage of the same answer"
+    cited = r'class="aa-cite">.*?A\.T\. and Others v\. Italy, no\. 47287/17, § \d+, 23 November 2023'
+    assert re.search(cited, html), "the judgment's passages are cited with their paragraph number"
+    for sentence in answer.sentences:
+        assert f"<mark>{escape(sentence.text)}</mark>" in html, "the summary's sentences are highlighted"
+    assert html.count('class="aa-context"') >= 1, "passages can be shown among their neighbours"
+
+
+def test_show_in_context_marks_the_passage_among_its_neighbours(assistant):
+    passage = next(p for p in assistant.answer(HOTSPOT).passages if p.chunk.paragraph == "2")
+    html = views.render_context(passage, assistant.index)
+    items = re.findall(r'<div class="aa-context-item( aa-current)?"><span class="aa-pin">§ (\d+)</span>', html)
+    assert [number for _, number in items] == ["1", "2", "3", "4"], "§§ 1-4 around § 2 (the file starts at § 1)"
+    assert [number for current, number in items if current] == ["2"]
+
+
+def test_document_markup_is_shown_as_text(web_index_copy, embedder, tmp_path):
+    hostile = tmp_path / "hostile-notes.txt"
+    hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
+    assistant = Assistant(load_settings(index=web_index_copy, home=tmp_path / "home"), embedder=embedder)
+    assistant.ingest([hostile])
+    answer = assistant.answer(HOSTILE)
+    hostile = [p for p in answer.passages if "Lampedusa" in p.text]
+    assert hostile, "the question finds the document full of markup"
+    html = views.render_answer(answer, assistant.index)
+    assert "<script" not in html and "<img" not in html, "no tag of a document may reach the page"
+    assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&quot;window.__xss=3&quot;&gt;" in html
+    rows = views.document_rows(assistant.index.documents())
+    assert any('<img src=x onerror="window.__xss=1">' in row[0] for row in rows), (
+        "the document list holds titles as plain text (the table component shows them as text)"
+    )
+    results = views.render_upload_results([UploadResult('<img src=x onerror=alert(1)>.txt', "refused", "no")])
+    assert "<img" not in results, "file names are the user's: escaped too"
+
+
+def test_abstention_says_so_and_labels_the_closest_passages(assistant):
+    answer = assistant.answer(CARS)
+    html = views.render_answer(answer, assistant.index)
+    assert answer.abstained
+    assert "The corpus holds no passage that answers this question." in html
+    assert "Closest, but not an answer" in html and 'class="aa-passage"' in html
+    assert "aa-summary" not in html and "aa-marker" not in html, "no summary, no citation markers"
+
+
+def test_precedents_are_cases_each_with_its_best_paragraphs(assistant):
+    facts = "Unaccompanied minors arriving by boat were held for weeks in a hotspot with poor hygiene."
+    matches = find_precedents(assistant.retriever, facts)
+    assert len(matches) >= 2 and matches[0].citation == "A.T. and Others v. Italy, no. 47287/17, 23 November 2023"
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    keys = [case_key(m.passages[0].document.metadata, m.passages[0].document.doc_id) for m in matches]
+    assert len(set(keys)) == len(keys), "each case once"
+    for match in matches:
+        assert 1 <= len(match.passages) <= 3
+        assert {p.document.doc_id for p in match.passages} == {match.passages[0].document.doc_id}
+    html = views.render_precedents(matches, assistant.index, facts)
+    assert html.count('class="aa-case"') == len(matches)
+    assert "European Court of Human Rights" in html and "23 November 2023" in html
+    assert re.search(r'<div class="aa-pin">§ \d+</div>', html), "each paragraph shows its pinpoint"
+    data = views.case_match_json(matches[0])
+    assert data["citation"] == matches[0].citation
+    assert data["passages"][0]["citation"].startswith("A.T. and Others")
+
+
+def test_source_links_only_to_web_addresses():
+    assert views.source_link("https://hudoc.echr.coe.int/eng?i=001-229092").startswith('<a class="aa-source"')
+    for address in ("/home/me/cases/judgment.pdf", "file:///etc/passwd", "javascript:alert(1)", ""):
+        assert views.source_link(address) == "", f"{address!r} must not become a link"
+    assert '"' not in views.source_link('https://x.org/"onmouseover=alert(1)').split('href="', 1)[1].split('"')[0]
+
+
+def test_filters_and_metadata_forms_are_checked():
+    filters = filters_from_form(["statute"], " Human Rights ", "EN", "2010", "2012-02")
+    assert (filters.kinds, filters.court, filters.language) == (("statute",), "Human Rights", "en")
+    assert (filters.date_from, filters.date_to) == ("2010-01-01", "2012-02-31"), "a year or month ends last"
+    assert date_bound("23 February 2012", "from", end=False) == "2012-02-23"
+    with pytest.raises(BadSetting, match="not a date"):
+        filters_from_form(date_from="last year")
+    with pytest.raises(BadSetting, match="empty"):
+        filters_from_form(date_from="2020", date_to="2010")
+    assert metadata_from_form("case-law", " Title ", "", "23 February 2012", "https://example.org/x") == {
+        "kind": "case-law", "title": "Title", "date": "2012-02-23", "url": "https://example.org/x",
+    }
+    with pytest.raises(BadSetting, match="web address"):
+        metadata_from_form(url="javascript:alert(1)")
+    assert metadata_from_form() == {}, "an empty form overrides nothing"
+
+
+def test_uploads_are_refused_by_type_and_size_and_stored_under_their_hash(tmp_path):
+    settings = load_settings(home=tmp_path / "home", max_upload_mb=0.001)  # about 1 KB
+    small, big, program = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    small.write_text("Article 1. Text.", encoding="utf-8")
+    big.write_bytes(b"x" * 5000)
+    program.write_bytes(b"MZ")
+    with pytest.raises(UploadRefused, match=r"EXE files cannot be added; the accepted types are PDF, DOCX, HTML"):
+        store_upload(Upload(program, "setup.exe"), settings)
+    with pytest.raises(UploadRefused, match=r"the file is 0\.0 MB; files up to 0\.001 MB can be added"):
+        store_upload(Upload(big, "big.txt"), settings)
+    stored = store_upload(Upload(small, "../../etc/cron.d/x.TXT"), settings)
+    assert stored.parent == settings.home / "uploads" and re.fullmatch(r"[0-9a-f]{16}\.txt", stored.name), (
+        "stored under its content hash with the checked suffix: the user's file name is never a path"
+    )
+    assert store_upload(Upload(small, "other name.txt"), settings) == stored, "the same content is stored once"
+
+
+def test_a_question_is_answered_while_a_document_is_being_ingested(web_index_copy, embedder, corpus_dir, tmp_path):
+    assistant = Assistant(load_settings(index=web_index_copy, home=tmp_path / "home"), embedder=embedder)
+    embedding, release = threading.Event(), threading.Event()
+
+    def hold(number, progress):  # the ingest stops in the middle of embedding until the question is answered
+        if progress.stage == "embedding":
+            embedding.set()
+            release.wait(60)
+
+    upload = tmp_path / "upload.tmp"  # a changed copy of Protocol No. 4, to be new content
+    protocol = (corpus_dir / "statutes" / "echr-protocol-4.txt").read_bytes()
+    upload.write_bytes(protocol.replace(b"Protocol No. 4", b"Protocol No. 4 (upload)"))
+    results: list = []
+    worker = threading.Thread(
+        target=lambda: results.extend(add_uploads(assistant, [Upload(upload, "p4.txt")], None, hold))
+    )
+    worker.start()
+    try:
+        assert embedding.wait(60), "the ingest reaches the embedding stage"
+        answer = assistant.answer("Is the collective expulsion of aliens prohibited?")
+        assert not answer.abstained and answer.passages[0].citation.text.endswith("Article 4"), (
+            "answered from the documents already there while the new one is half embedded"
+        )
+        assert all("(upload)" not in p.document.metadata.title for p in answer.passages), "nothing half-written"
+    finally:
+        release.set()
+        worker.join(120)
+    assert [r.status for r in results] == ["added"]
+    html = views.render_upload_results(results)
+    assert "✓ <b>p4.txt</b>: added as “Protocol No. 4 (upload)" in html and "passages)" in html
+    again = add_uploads(assistant, [Upload(upload, "again.txt")])
+    assert again[0].status == "unchanged" and "already in the corpus" in views.render_upload_results(again)
+
+
+def test_corpus_changes_need_the_password_and_serving_beyond_localhost_needs_one(web_index, embedder, tmp_path):
+    import gradio as gr
+
+    from assistant.web import Handlers, check_exposure
+
+    for host in ("127.0.0.1", "localhost", "::1"):
+        check_exposure(load_settings(host=host))
+    with pytest.raises(BadSetting, match="ASYLUM_ASSISTANT_PASSWORD"):
+        check_exposure(load_settings(host="0.0.0.0"))
+    check_exposure(load_settings(host="0.0.0.0", password="s3cret"))
+
+    settings = load_settings(index=web_index, home=tmp_path, password="s3cret")
+    handlers = Handlers(Assistant(settings, embedder=embedder), settings)
+    for wrong in ("", "secret"):
+        with pytest.raises(gr.Error, match="password"):
+            handlers.remove("echr-protocol-4", wrong)
+    assert handlers.assistant.index.document("echr-protocol-4"), "a refused removal removes nothing"
+    assert "s3cret" not in repr(settings), "the password stays out of logs"
+
+
+def test_api_answers_are_json(assistant):
+    from assistant.web import Handlers
+
+    handlers = Handlers(assistant, assistant.settings)
+    answer = handlers.ask(HOTSPOT, ["case-law"], "Human Rights", "en", "2020", "")
+    assert set(answer) >= {"question", "answer", "abstained", "passages"}
+    assert answer["passages"] and all(p["kind"] == "case-law" for p in answer["passages"])
+    cases = handlers.search("minors held in a hotspot", cases=2)
+    assert len(cases) <= 2 and cases[0]["passages"][0]["citation"]
+    with pytest.raises(Exception, match="not a date"):
+        handlers.ask(HOTSPOT, None, "", "", "someday", "")
+
+
+def test_upload_results_say_what_happened_in_words():
+    failed = UploadResult("judgment.pdf", "failed", "could not parse this PDF file (EOF marker not found)")
+    refused = UploadResult("setup.exe", "refused", "EXE files cannot be added; the accepted types are PDF")
+    html = views.render_upload_results([failed, refused])
+    assert "✗ <b>judgment.pdf</b>: could not be read: could not parse this PDF file" in html
+    assert "✗ <b>setup.exe</b>: EXE files cannot be added; the accepted types are PDF." in html

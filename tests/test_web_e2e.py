@@ -1,0 +1,244 @@
+"""The web app end to end: the real app on localhost, driven in Debian's Chromium, and its API from gradio_client.
+
+Chromium comes from apt (`.ci/run` installs it); Playwright's own browser download does not work here.
+Every wait is on a condition (an element, a text, an event), never on time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.settings import load_settings
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+SLOW = 180_000  # ms: an upload is embedded on a shared CPU
+HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
+HOSTILE_UPLOAD = """\
+Field report <img src=x onerror="window.__xss='title'"> from the Kempten transit camp
+
+The Kempten transit camp held asylum seekers behind barbed wire <script>window.__xss='script'</script> for months.
+Families were separated at the gate of the camp <img src=x onerror="window.__xss='img'"> by the guards.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(web_index, embedder, tmp_path_factory):
+    from assistant.web import start
+
+    folder = tmp_path_factory.mktemp("e2e")
+    index = shutil.copytree(web_index, folder / "index")
+    settings = load_settings(index=index, home=folder / "home", port=free_port())
+    running = start(settings, Assistant(settings, embedder=embedder))
+    yield running
+    running.app.close()
+    running.assistant.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), f"the browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page on the app that records every host it loads from and every script error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    page.hosts, page.errors = set(), []
+    page.on("request", lambda request: page.hosts.add(urlparse(request.url).netloc))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(server.url)
+    expect(page.locator("#aa-corpus-summary")).to_contain_text("documents", timeout=30_000)
+    yield page
+    assert page.hosts <= {urlparse(server.url).netloc}, f"the page loads nothing from elsewhere: {page.hosts}"
+    assert not page.errors, f"no script errors: {page.errors}"
+    context.close()
+
+
+def ask(page, question: str):
+    """Ask in the Ask tab; return the new answer's element."""
+    answers = page.locator("#aa-chat .aa-answer")
+    count = answers.count()
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_placeholder("e.g. Can a state return migrants").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(answers).to_have_count(count + 1, timeout=60_000)
+    return answers.last
+
+
+def upload(page, files: list[Path]):
+    """Add files in the Corpus tab; return the results element once every file has one."""
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#aa-upload input[type=file]").set_input_files([str(file) for file in files])
+    for file in files:  # the browser sends each file to the server first
+        expect(page.locator("#aa-upload").get_by_role("cell", name=file.name)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Add to the corpus").click()
+    results = page.locator(".aa-results li")
+    expect(results).to_have_count(len(files), timeout=SLOW)
+    return results
+
+
+def find_in_list(page, title: str):
+    """The document list's rows are drawn as they scroll into view: search for a title to see its row."""
+    page.locator("#aa-documents").get_by_placeholder("Search").fill(title)
+    expect(page.locator("#aa-documents")).to_contain_text(title)
+
+
+def test_ask_shows_a_citation_with_its_paragraph_number(page):
+    answer = ask(page, HOTSPOT)
+    expect(answer.locator(".aa-cite").first).to_contain_text("A.T. and Others v. Italy, no. 47287/17, §")
+    answer.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(DOCS / "screenshot-ask.png"))
+    marker = answer.locator(".aa-marker").last
+    marker.click()
+    expect(page.locator(marker.get_attribute("href"))).to_be_in_viewport()
+    answer.locator(".aa-context > summary").first.click()
+    expect(answer.locator(".aa-context-item.aa-current").first).to_be_visible()
+
+
+def test_abstention_is_plain(page):
+    answer = ask(page, "What paperwork do I need to register a used car I imported into Finland?")
+    expect(answer).to_contain_text("The corpus holds no passage that answers this question.")
+    expect(answer).to_contain_text("Closest, but not an answer")
+
+
+def test_uploaded_pdf_is_listed_and_cited(page, server, corpus_dir):
+    pdf = corpus_dir / "pdf" / "eu-charter-2000-oj-c364.pdf"
+    results = upload(page, [pdf])
+    expect(results.first).to_contain_text(f"{pdf.name}: added as")
+    page.screenshot(path=str(DOCS / "screenshot-corpus.png"))
+    charter = next(doc for doc, _ in server.assistant.index.documents() if doc.format == "pdf")
+    find_in_list(page, charter.metadata.title)
+    question = "Is the right to asylum guaranteed by the Charter?"
+    cited = [p.citation.text for p in server.assistant.answer(question).passages if p.document == charter]
+    assert cited, "the Charter's Article 18 answers this"
+    expect(ask(page, question).locator(".aa-cite", has_text=cited[0]).first).to_be_visible()
+
+
+def test_uploaded_markup_shows_as_text_and_never_runs(page, tmp_path):
+    hostile, follow_up = tmp_path / "kempten-report.txt", tmp_path / "kempten-closure.md"
+    hostile.write_text(HOSTILE_UPLOAD, encoding="utf-8")
+    follow_up.write_text("# Kempten camp closed\n\nThe Kempten transit camp was closed in 2019.\n", encoding="utf-8")
+    results = upload(page, [hostile, follow_up])  # several files at once, one result each
+    expect(results.nth(0)).to_contain_text("kempten-report.txt: added as")
+    expect(results.nth(1)).to_contain_text("kempten-closure.md: added as “Kempten camp closed”")
+    find_in_list(page, 'Field report <img src=x onerror="window.__xss=\'title\'"> from the Kempten transit camp')
+    answer = ask(page, "Was the Kempten transit camp surrounded by barbed wire?")
+    expect(answer).to_contain_text("<script>window.__xss='script'</script>")
+    expect(answer).to_contain_text("<img src=x onerror=\"window.__xss='img'\">")
+    assert page.evaluate("window.__xss") is None, "no script of a document may run"
+
+
+def test_a_file_of_another_type_is_refused_with_a_message(page, tmp_path):
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ")
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#aa-upload input[type=file]").set_input_files(str(program))
+    expect(page.get_by_text("Invalid file type: setup.exe. Only .pdf, .docx, .html, .htm, .txt, .md").first).to_be_visible()
+
+
+def test_precedents_are_listed_as_cases(page):
+    page.get_by_role("tab", name="Precedents").click()
+    page.get_by_label("Facts of your client's case").fill(
+        "My client, an unaccompanied minor, arrived by boat and was held for a month in a hotspot with "
+        "poor hygiene and no access to a lawyer before being moved to a centre for minors."
+    )
+    page.get_by_role("button", name="Find precedents").click()
+    first = page.locator(".aa-case").first
+    expect(first).to_contain_text("A.T. and Others v. Italy, no. 47287/17, 23 November 2023", timeout=60_000)
+    expect(first).to_contain_text("European Court of Human Rights")
+    expect(first.locator(".aa-paragraph")).not_to_have_count(0)
+    page.screenshot(path=str(DOCS / "screenshot-precedents.png"))
+
+
+def test_remove_a_document(page, server):
+    page.get_by_role("tab", name="Corpus").click()
+    page.get_by_text("Remove a document").click()
+    page.get_by_label("Document").click()
+    page.get_by_role("option", name="GASHI v. SWEDEN (gashi-v-sweden-dec-2010)").click()
+    page.get_by_role("button", name="Remove from the corpus").click()
+    expect(page.locator(".aa-results")).to_contain_text("Removed “GASHI v. SWEDEN”")
+    page.locator("#aa-documents").get_by_placeholder("Search").fill("GASHI")
+    expect(page.locator("#aa-documents")).not_to_contain_text("GASHI v. SWEDEN")
+    assert server.assistant.index.document("gashi-v-sweden-dec-2010") is None
+
+
+def test_files_on_this_machine_are_not_served(server):
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    uploads = sorted((server.assistant.settings.home / "uploads").iterdir())
+    assert uploads, "the tests above uploaded files"
+    for path in (server.assistant.settings.index / "chunks.sqlite", uploads[0], Path("/etc/passwd")):
+        with pytest.raises(HTTPError) as refused:
+            urlopen(f"{server.url}gradio_api/file={path}")
+        assert refused.value.code == 403, f"{path} must not be downloadable"
+
+
+def test_api_endpoints_ask_and_search(server):
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    answer = client.predict(HOTSPOT, ["case-law"], "", "", "", "", api_name="/ask")
+    assert not answer["abstained"] and "§" in answer["passages"][0]["citation"]
+    cases = client.predict("unaccompanied minors held in a hotspot", api_name="/search")
+    assert cases[0]["citation"] == "A.T. and Others v. Italy, no. 47287/17, 23 November 2023"
+    assert 1 <= len(cases[0]["passages"]) <= 3
+
+
+def test_a_question_is_answered_while_an_upload_is_ingesting(page, server, corpus_dir, tmp_path, monkeypatch):
+    from gradio_client import Client
+
+    embedding, release = threading.Event(), threading.Event()
+    ingest = server.assistant.ingest
+
+    def held_ingest(paths, on_progress=None, metadata=None):  # stops mid-embedding until released
+        def progress(step):
+            on_progress(step)
+            if step.stage == "embedding":
+                embedding.set()
+                release.wait(SLOW / 1000)
+
+        return ingest(paths, progress, metadata)
+
+    monkeypatch.setattr(server.assistant, "ingest", held_ingest)
+    document = tmp_path / "protocol-4-copy.txt"
+    protocol = (corpus_dir / "statutes" / "echr-protocol-4.txt").read_bytes()
+    document.write_bytes(protocol.replace(b"Protocol No. 4", b"Protocol No. 4 (copy)"))
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#aa-upload input[type=file]").set_input_files(str(document))
+    expect(page.locator("#aa-upload").get_by_role("cell", name=document.name)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Add to the corpus").click()
+    try:
+        assert embedding.wait(60), "the upload reaches the embedding stage"
+        client = Client(server.url, verbose=False)
+        answer = client.predict("Is collective expulsion of aliens prohibited?", api_name="/ask")
+        assert answer["passages"][0]["citation"].endswith("Article 4"), "answered while the upload is held"
+    finally:
+        release.set()
+    expect(page.locator(".aa-results li").first).to_contain_text("added as", timeout=SLOW)
