@@ -12,8 +12,9 @@ from index.store import Filters
 from ingest.sentences import split_sentences
 
 # Sentences are taken from the best few passages only: lower ones rarely hold a better sentence,
-# and every sentence costs an embedding at question time.
-SUMMARY_PASSAGES = 5
+# and every sentence costs an embedding at question time (most of an answer's latency).
+SUMMARY_PASSAGES = 3
+MAX_SENTENCES = 24
 MIN_SENTENCE_WORDS = 6
 
 
@@ -25,7 +26,7 @@ def answer(question: str, retriever: Retriever, k: int | None = None, filters: F
     """
     result = retriever.search(question, k, filters)
     if result.abstained:
-        return Answer(question, (), result.passages, abstained=True)
+        return Answer(question, (), result.passages, abstained=True, unknown_names=result.unknown_names)
     sentences = summarise(
         result.passages, result.query_vector, retriever, retriever.settings.summary_sentences
     )
@@ -41,7 +42,7 @@ def summarise(
         for passage in passages[:SUMMARY_PASSAGES]
         for sentence in split_sentences(passage.text)
         if len(sentence.split()) >= MIN_SENTENCE_WORDS
-    ]
+    ][:MAX_SENTENCES]
     if not candidates:
         return [SummarySentence(passages[0].text, passages[0].rank)] if passages else []
     scores = retriever.embedder.embed_sentences([sentence for _, sentence in candidates]) @ query_vector

@@ -120,19 +120,22 @@ def _assistant(settings: Settings, create: bool = False):
     return Assistant(settings, create=create)
 
 
-def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
+class _ProgressBars:
+    """An ingest's progress on the terminal: a tqdm bar for each stage (reading files, embedding chunks)."""
 
-    assistant = _assistant(settings, create=True)
-    bars: dict[str, tqdm] = {}
+    def __init__(self):
+        self.bars: dict = {}
 
-    def on_progress(progress) -> None:
-        bar = bars.get(progress.stage)
+    def __call__(self, progress) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(progress.stage)
         if bar is None:
-            for finished in bars.values():
-                finished.close()
+            self.close()
             unit = "file" if progress.stage == "reading" else "chunk"
-            bar = bars[progress.stage] = tqdm(total=progress.total, desc=progress.stage, unit=unit, dynamic_ncols=True)
+            bar = self.bars[progress.stage] = tqdm(
+                total=progress.total, desc=progress.stage, unit=unit, dynamic_ncols=True
+            )
         bar.update(progress.done - bar.n)
         if progress.stage == "embedding":
             elapsed = bar.format_dict["elapsed"] or 1e-9
@@ -141,18 +144,29 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 refresh=False,
             )
 
-    try:
-        report = assistant.ingest(args.paths, on_progress)
-    finally:
-        for bar in bars.values():
+    def close(self) -> None:
+        for bar in self.bars.values():
             bar.close()
-        assistant.close()
+
+
+def _summary(report) -> str:
     rate = report.chunks / report.seconds if report.seconds else 0.0
-    print(
+    return (
         f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
         f"{len(report.duplicates)} duplicate, {len(report.failed)} failed; "
-        f"{report.chunks} chunks in {report.seconds:.1f} s ({rate:.1f} chunks/s) → {settings.index}"
+        f"{report.chunks} chunks in {report.seconds:.1f} s ({rate:.1f} chunks/s)"
     )
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings, create=True)
+    bars = _ProgressBars()
+    try:
+        report = assistant.ingest(args.paths, bars)
+    finally:
+        bars.close()
+        assistant.close()
+    print(f"{_summary(report)} → {settings.index}")
     for path, doc_id in report.duplicates:
         print(f"  skipped {path}: same content as document {doc_id}")
     for path, reason in report.failed:
@@ -282,13 +296,27 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from assistant.casebook import CasebookBuild, needs_casebook
     from assistant.web import check_exposure, start  # imports gradio
-    from index.manifest import read_manifest
 
     settings = settings.with_overrides(host=args.host, port=args.port, password=args.password)
     check_exposure(settings)  # a refusal comes before the model is loaded
-    server = start(settings, _index_casebook(settings) if read_manifest(settings.index) is None else None)
-    print(
+    build = None
+    if needs_casebook(settings):
+        print(
+            f"asylum-assistant: indexing {settings.casebook} into {settings.index} in the background (once, on "
+            "the first start); the app answers from what is indexed so far",
+            file=sys.stderr,
+        )
+        bars = _ProgressBars()
+        build = CasebookBuild(
+            _assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars)
+        )
+    server = start(settings, build.assistant if build else None, build)
+    # tqdm.write: the casebook's progress bars may be on the terminal's last line
+    tqdm.write(
         f"asylum-assistant: serving {settings.index} on {server.url} (ready {server.seconds:.1f} s after the "
         "imports); Ctrl+C stops",
         file=sys.stderr,
@@ -300,15 +328,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _index_casebook(settings: Settings):
-    """A first start without an index: create one, with the casebook shipped in the project's corpus/ folder."""
-    assistant = _assistant(settings, create=True)
-    casebook = Path(__file__).resolve().parents[1] / "corpus"
-    if casebook.is_dir():
-        print(f"asylum-assistant: no index yet at {settings.index}; indexing {casebook} (once)", file=sys.stderr)
-        report = assistant.ingest([casebook])
-        print(f"  {len(report.added)} documents, {report.chunks} chunks in {report.seconds:.0f} s", file=sys.stderr)
-    return assistant
+def _casebook_built(state, bars: _ProgressBars) -> None:
+    bars.close()
+    if state.error:
+        print(f"asylum-assistant: indexing the casebook stopped: {state.error}", file=sys.stderr)
+        return
+    print(f"asylum-assistant: casebook indexed: {_summary(state.report)}", file=sys.stderr)
+    for path, reason in state.failed:
+        print(f"  failed  {path}: {reason}", file=sys.stderr)
 
 
 if __name__ == "__main__":

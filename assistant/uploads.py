@@ -1,4 +1,5 @@
-"""Files uploaded in the web app: checked, copied into the user's data folder under their content hash, ingested.
+"""What the web app adds to the corpus: uploaded files, checked, copied into the user's data folder under their
+content hash, and ingested; and documents fetched from a web address (assistant.fetch).
 
 The name a browser sends is the user's, not ours: it is shown back to the user, and its suffix is checked
 against the allowed types, but it is never part of a path on this machine.
@@ -16,10 +17,11 @@ from functools import partial
 from pathlib import Path, PurePath
 
 from assistant.core import Assistant
+from assistant.fetch import fetch
 from assistant.ingestion import IngestReport, Progress
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
-from ingest.errors import AssistantError
+from ingest.errors import AssistantError, FetchError
 from ingest.records import Document
 
 MB = 1024 * 1024  # Gradio's "mb" for max_file_size: one limit, counted the same way on both sides
@@ -47,10 +49,10 @@ class Upload:
 
 @dataclass(frozen=True)
 class UploadResult:
-    """What became of one uploaded file."""
+    """What became of one uploaded file, or of one web address."""
 
-    name: str  # the user's file name, for display
-    status: str  # "added", "replaced", "unchanged", "duplicate", "failed" or "refused"
+    name: str  # the user's file name or web address, for display
+    status: str  # "added", "replaced", "unchanged", "duplicate", "failed", "refused" or "not fetched"
     reason: str = ""  # why it failed or was refused
     document: Document | None = None  # the document it became, or the one that already held its content
     chunks: int = 0
@@ -112,6 +114,19 @@ def add_uploads(
         report = assistant.ingest([path], progress, metadata or None)
         results.append(_result(upload.name, report, assistant.index))
     return results
+
+
+def add_from_web(assistant: Assistant, url: str) -> UploadResult:
+    """Download the document at `url` and ingest it (assistant.fetch.fetch), its outcome as an upload's.
+
+    Private and loopback addresses are refused unless the assistant's settings allow them (allow_private).
+    """
+    try:
+        fetched = fetch(assistant, url)
+    except FetchError as error:
+        return UploadResult(url, "not fetched", error.reason)
+    chunks = next(count for document, count in assistant.index.documents() if document.doc_id == fetched.doc_id)
+    return UploadResult(url, fetched.status, document=assistant.index.document(fetched.doc_id), chunks=chunks)
 
 
 def _result(name: str, report: IngestReport, index: CorpusIndex) -> UploadResult:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from html import escape
+from pathlib import PurePath
 
+from assistant.casebook import BuildState
 from assistant.citations import cite, format_date
 from assistant.highlight import answer_highlights, closest_sentence
 from assistant.precedents import CaseMatch
@@ -36,7 +38,8 @@ def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
     passages = {passage.rank: passage for passage in answer.passages}
     parts = ['<div class="aa-answer">']
     if answer.abstained:
-        parts.append('<p class="aa-abstain">The corpus holds no passage that answers this question.</p>')
+        why = f" (no document in it mentions {escape(', '.join(answer.unknown_names))})" if answer.unknown_names else ""
+        parts.append(f'<p class="aa-abstain">The corpus holds no passage that answers this question{why}.</p>')
         if answer.passages:
             parts.append('<h4 class="aa-label">Closest, but not an answer</h4>')
         else:
@@ -169,7 +172,7 @@ def corpus_summary(documents: Sequence[tuple[Document, int]]) -> str:
 
 
 def render_upload_results(results: Sequence[UploadResult]) -> str:
-    """One line per uploaded file saying, in a user's words, what became of it."""
+    """One line per uploaded file (or web address) saying, in a user's words, what became of it."""
     lines = []
     for result in results:
         name = f"<b>{escape(result.name)}</b>"
@@ -182,6 +185,7 @@ def render_upload_results(results: Sequence[UploadResult]) -> str:
             "duplicate": (True, f"the same file is already in the corpus as “{title}”; it was not added twice."),
             "failed": (False, f"could not be read: {escape(result.reason)}. Check that it opens on your computer."),
             "refused": (False, f"{escape(result.reason)}."),
+            "not fetched": (False, f"could not be added: {escape(result.reason)}."),
         }[result.status]
         mark, css = ("✓", "aa-ok") if ok else ("✗", "aa-error")
         lines.append(f'<li class="{css}">{mark} {name}: {text}</li>')
@@ -191,6 +195,36 @@ def render_upload_results(results: Sequence[UploadResult]) -> str:
 def render_notice(text: str) -> str:
     """A one-line message that something was done (text is escaped)."""
     return f'<ul class="aa-results"><li class="aa-ok">✓ {escape(text)}</li></ul>'
+
+
+def render_build_notice(state: BuildState) -> str:
+    """What the page says of the casebook's build: how far it is while it runs; once it is over, nothing if
+    every file was indexed, else which files were not and why."""
+    casebook = "the shipped casebook"
+    if state.running:
+        if state.stage == "embedding":
+            so_far = f"{state.done} of {state.total} passages…"
+        else:  # the files are read (and cut into passages) before any is embedded
+            so_far = f"reading its files ({state.done} of {state.total})…" if state.total else "starting…"
+        return (
+            f'<div class="aa-notice"><b>Building the index of {casebook}: {escape(so_far)}</b> '
+            "Questions are answered from what is indexed so far.</div>"
+        )
+    if state.error:
+        return (
+            f'<div class="aa-notice aa-error">Building the index of {casebook} stopped: {escape(state.error)}. '
+            "Questions are answered from what was indexed; restart the app to finish the build.</div>"
+        )
+    if not state.failed:
+        return ""
+    files = "".join(
+        f"<li><b>{escape(_relative(path, state.folder))}</b>: {escape(reason)}</li>" for path, reason in state.failed
+    )
+    count = f"{len(state.failed)} file{'s' * (len(state.failed) != 1)}"
+    return (
+        f'<div class="aa-notice aa-error">{count} of {casebook} ({escape(str(state.folder))}) could not be '
+        f"indexed; the rest is searchable:<ul>{files}</ul></div>"
+    )
 
 
 def case_match_json(match: CaseMatch) -> dict:
@@ -207,6 +241,12 @@ def case_match_json(match: CaseMatch) -> dict:
 def _kind_badge(kind: str) -> str:
     css = kind if kind in KIND_LABELS else "other"
     return f'<span class="aa-kind aa-kind-{css}">{escape(KIND_LABELS.get(kind, kind))}</span>'
+
+
+def _relative(path: str, folder: PurePath) -> str:
+    """A file of the casebook by its place in it (`case-notes/x.md`); the path itself for the folder or elsewhere."""
+    file = PurePath(path)
+    return file.relative_to(folder).as_posix() if folder in file.parents else path
 
 
 def _anchor(turn: int, rank: int) -> str:

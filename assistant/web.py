@@ -17,12 +17,13 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import views
+from assistant.casebook import CasebookBuild
 from assistant.core import Assistant
 from assistant.forms import filters_from_form, metadata_from_form
 from assistant.ingestion import Progress
 from assistant.precedents import find_precedents
 from assistant.settings import Settings
-from assistant.uploads import MB, Upload, add_uploads, forget_upload
+from assistant.uploads import MB, Upload, add_from_web, add_uploads, forget_upload
 from ingest.errors import AssistantError, BadSetting
 from ingest.records import KINDS
 
@@ -83,9 +84,10 @@ def _shown(handler):
 class Handlers:
     """What each button and API endpoint does, over one Assistant."""
 
-    def __init__(self, assistant: Assistant, settings: Settings):
+    def __init__(self, assistant: Assistant, settings: Settings, build: CasebookBuild | None = None):
         self.assistant = assistant
         self.settings = settings
+        self.build = build
 
     # -- Ask
 
@@ -173,6 +175,16 @@ class Handlers:
         return (None, views.render_upload_results(results), *self.corpus_views())
 
     @_shown
+    def add_web_address(self, url: str, password: str):
+        self._check_password(password)
+        url = (url or "").strip()
+        if not url:
+            raise gr.Error("Type the web address of a document first.")
+        result = add_from_web(self.assistant, url)
+        kept = url if result.status == "not fetched" else ""  # a failed address stays, to be corrected
+        return (kept, views.render_upload_results([result]), *self.corpus_views())
+
+    @_shown
     def remove(self, doc_id: str, password: str):
         self._check_password(password)
         if not doc_id:
@@ -194,6 +206,18 @@ class Handlers:
             *(gr.Dropdown(choices=courts), gr.Dropdown(choices=languages)) * 2,
         )
 
+    # -- The casebook's build on a first start
+
+    def build_notice(self) -> tuple:
+        """The notice of the build, and the timer polling it (stopped once the build is over)."""
+        state = self.build.state
+        notice = views.render_build_notice(state)
+        return gr.HTML(notice, visible=bool(notice)), gr.Timer(active=state.running)
+
+    def corpus_views_once_built(self) -> tuple | dict:
+        """The document list, refreshed when the build is over (until then left as it is)."""
+        return gr.skip() if self.build.state.running else self.corpus_views()
+
     def _check_password(self, given: str) -> None:
         # Compared in constant time: the time a wrong guess takes says nothing about the password.
         expected = self.settings.password.encode()
@@ -201,9 +225,9 @@ class Handlers:
             raise gr.Error("Wrong or missing password: corpus changes need the password the app started with.")
 
 
-def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The app's page and its API (not yet serving: see `start`)."""
-    handlers = Handlers(assistant, settings)
+def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | None = None) -> gr.Blocks:
+    """The app's page and its API (not yet serving: see `start`), with the notice of `build` while it runs."""
+    handlers = Handlers(assistant, settings, build)
     # analytics_enabled=False: no usage statistics and no version check; the app sends nothing anywhere.
     with gr.Blocks(title="Asylum Assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         with gr.Row(elem_classes="aa-header"):
@@ -212,6 +236,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 "articles. Every sentence comes from a document and links to it.</p>"
             )
             summary = gr.Markdown(elem_id="aa-corpus-summary")
+        notice = gr.HTML(visible=False, elem_id="aa-build-notice")  # shown while a first start's build runs
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row():
                 with gr.Column(scale=4):
@@ -265,6 +290,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                             url = gr.Textbox(label="Source URL", placeholder="https://…")
                         add = gr.Button("Add to the corpus", variant="primary")
                         upload_results = gr.HTML()
+                        address = gr.Textbox(
+                            label="Or add a document from its web address", max_lines=1,
+                            placeholder="https://hudoc.echr.coe.int/eng?i=001-109231",
+                            info="A HUDOC judgment, a EUR-Lex text, or any PDF, DOCX or HTML address",
+                        )
+                        add_address = gr.Button("Add from the web")
+                        web_results = gr.HTML(elem_id="aa-web-results")
                     with gr.Column(scale=3):
                         table = gr.Dataframe(
                             headers=views.DOCUMENT_HEADERS, datatype=["str", "str", "str", "str", "number"],
@@ -290,8 +322,19 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             handlers.add, [files, password, kind, title, citation, date, url],
             [files, upload_results, *corpus_outputs], show_progress_on=upload_results, **corpus,
         )
+        for trigger in (address.submit, add_address.click):
+            trigger(
+                handlers.add_web_address, [address, password], [address, web_results, *corpus_outputs],
+                show_progress_on=web_results, **corpus,
+            )
         remove.click(handlers.remove, [document, password], [remove_result, *corpus_outputs], **corpus)
         app.load(handlers.corpus_views, None, corpus_outputs, **private)
+        if build is not None:
+            # The build runs in the server: each page asks how far it is, once a second until it is over.
+            timer = gr.Timer(1)
+            gr.on([app.load, timer.tick], handlers.build_notice, None, [notice, timer], **private).then(
+                handlers.corpus_views_once_built, None, corpus_outputs, show_progress="hidden", **private
+            )
         gr.api(handlers.ask, api_name="ask", **queries)
         gr.api(handlers.search, api_name="search", **queries)
     return app
@@ -320,14 +363,17 @@ class Server:
     seconds: float  # from opening the index to serving, the libraries' imports excluded
 
 
-def start(settings: Settings, assistant: Assistant | None = None) -> Server:
-    """Load the model and the index once, and serve the app on settings.host:settings.port (in threads)."""
+def start(settings: Settings, assistant: Assistant | None = None, build: CasebookBuild | None = None) -> Server:
+    """Load the model and the index once, and serve the app on settings.host:settings.port (in threads).
+
+    A `build` of the casebook into the assistant's index starts once the app is serving, and the page shows it.
+    """
     check_exposure(settings)
     import sentence_transformers  # noqa: F401  # the model's libraries, imported before the clock starts
 
     started = time.perf_counter()
     assistant = assistant or Assistant(settings)
-    app = build_app(assistant, settings)
+    app = build_app(assistant, settings, build)
     app.queue()
     try:
         _, url, _ = app.launch(
@@ -340,4 +386,6 @@ def start(settings: Settings, assistant: Assistant | None = None) -> Server:
         raise BadSetting(f"cannot listen on {where}: the port is taken; try another --port") from error
     # The model's first call pays for lazy set-up (about a second): pay it now, not on the first question.
     threading.Thread(target=assistant.search, args=("asylum",), daemon=True).start()
+    if build is not None:
+        build.start()
     return Server(app, url, assistant, time.perf_counter() - started)

@@ -297,6 +297,11 @@ class Store:
         ).fetchall()
         return np.array([row[0] for row in rows], dtype=np.int64)
 
+    def mentions(self, word: str) -> bool:
+        """Whether any chunk contains `word` (after the FTS tokenizer's stemming)."""
+        phrase = '"' + word.replace('"', "") + '"'
+        return self._db().execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase,)).fetchone() is not None
+
     def lexical_search(self, match: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
         """FTS5 BM25 over chunk text (weight 1) and title/citation/heading (weight 0.5); best first."""
         where, params = filters.sql()

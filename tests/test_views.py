@@ -196,6 +196,8 @@ def test_corpus_changes_need_the_password_and_serving_beyond_localhost_needs_one
     for wrong in ("", "secret"):
         with pytest.raises(gr.Error, match="password"):
             handlers.remove("echr-protocol-4", wrong)
+        with pytest.raises(gr.Error, match="password"):
+            handlers.add_web_address("http://127.0.0.1:9/notes.html", wrong)
     assert handlers.assistant.index.document("echr-protocol-4"), "a refused removal removes nothing"
     assert "s3cret" not in repr(settings), "the password stays out of logs"
 

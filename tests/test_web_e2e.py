@@ -1,16 +1,12 @@
-"""The web app end to end: the real app on localhost, driven in Debian's Chromium, and its API from gradio_client.
-
-Chromium comes from apt (`.ci/run` installs it); Playwright's own browser download does not work here.
-Every wait is on a condition (an element, a text, an event), never on time.
+"""The web app end to end: the real app on localhost, driven in Debian's Chromium (see tests/browser.py), and its
+API from gradio_client.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -20,13 +16,9 @@ from assistant.settings import load_settings
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from browser import SLOW, add_from_the_web, app_page, ask, chromium, free_port  # noqa: E402 - needs playwright
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-SLOW = 180_000  # ms: an upload is embedded on a shared CPU
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
 HOSTILE_UPLOAD = """\
 Field report <img src=x onerror="window.__xss='title'"> from the Kempten transit camp
@@ -34,12 +26,6 @@ Field report <img src=x onerror="window.__xss='title'"> from the Kempten transit
 The Kempten transit camp held asylum seekers behind barbed wire <script>window.__xss='script'</script> for months.
 Families were separated at the gate of the camp <img src=x onerror="window.__xss='img'"> by the guards.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,38 +43,15 @@ def server(web_index, embedder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), f"the browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    """A fresh page on the app that records every host it loads from and every script error."""
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    page = context.new_page()
-    page.hosts, page.errors = set(), []
-    page.on("request", lambda request: page.hosts.add(urlparse(request.url).netloc))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(server.url)
-    expect(page.locator("#aa-corpus-summary")).to_contain_text("documents", timeout=30_000)
-    yield page
-    assert page.hosts <= {urlparse(server.url).netloc}, f"the page loads nothing from elsewhere: {page.hosts}"
-    assert not page.errors, f"no script errors: {page.errors}"
-    context.close()
-
-
-def ask(page, question: str):
-    """Ask in the Ask tab; return the new answer's element."""
-    answers = page.locator("#aa-chat .aa-answer")
-    count = answers.count()
-    page.get_by_role("tab", name="Ask").click()
-    page.get_by_placeholder("e.g. Can a state return migrants").fill(question)
-    page.get_by_role("button", name="Ask", exact=True).click()
-    expect(answers).to_have_count(count + 1, timeout=60_000)
-    return answers.last
+    """A fresh page on the app; it fails the test if it loads from another host or has a script error."""
+    with app_page(browser, server.url) as page:
+        yield page
 
 
 def upload(page, files: list[Path]):
@@ -179,13 +142,23 @@ def test_precedents_are_listed_as_cases(page):
 def test_remove_a_document(page, server):
     page.get_by_role("tab", name="Corpus").click()
     page.get_by_text("Remove a document").click()
-    page.get_by_label("Document").click()
+    page.get_by_label("Document", exact=True).click()
     page.get_by_role("option", name="GASHI v. SWEDEN (gashi-v-sweden-dec-2010)").click()
     page.get_by_role("button", name="Remove from the corpus").click()
     expect(page.locator(".aa-results")).to_contain_text("Removed “GASHI v. SWEDEN”")
     page.locator("#aa-documents").get_by_placeholder("Search").fill("GASHI")
     expect(page.locator("#aa-documents")).not_to_contain_text("GASHI v. SWEDEN")
     assert server.assistant.index.document("gashi-v-sweden-dec-2010") is None
+
+
+def test_a_loopback_address_is_refused(page, server):
+    assert not server.assistant.settings.allow_private, "the app runs with the default settings"
+    documents = server.assistant.index.documents()
+    url = "http://127.0.0.1:9/notes.html"  # refused before any connection: nothing needs to listen there
+    result = add_from_the_web(page, url)
+    expect(result).to_contain_text(f"✗ {url}: could not be added: 127.0.0.1 is a loopback address")
+    expect(page.get_by_label("Or add a document from its web address")).to_have_value(url)  # to be corrected
+    assert server.assistant.index.documents() == documents, "a refused address changes nothing"
 
 
 def test_files_on_this_machine_are_not_served(server):
