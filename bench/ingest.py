@@ -38,13 +38,17 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
     parser.add_argument("--index", type=Path, default=ROOT / "bench" / "out" / "index")
     parser.add_argument("--reuse", action="store_true", help="keep an existing index instead of rebuilding it")
+    parser.add_argument("--model", help="embedding model (default: the product's)")
+    parser.add_argument("--embed-context", help="what is embedded before each chunk (default: the product's)")
     parser.add_argument("--sample", type=int, default=1000, help="chunks for the raw encode baseline")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the questions for latency")
     args = parser.parse_args()
 
     if args.index.exists() and not args.reuse:
         shutil.rmtree(args.index)
-    assistant = Assistant(load_settings(index=args.index), create=True)
+    settings = load_settings(index=args.index, model=args.model, embed_context=args.embed_context)
+    assistant = Assistant(settings, create=True)
+    print(f"model {settings.model}, embed_context {settings.embed_context}, index {args.index}")
     report = assistant.ingest([args.corpus])
     documents = assistant.index.documents()
     chunks = sum(n for _, n in documents)

@@ -19,21 +19,20 @@ from assistant.evaluation import aggregate, read_questions, score_question  # no
 from assistant.search import Retriever  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 
+NO_PRIORS = {"weight_submissions": 1.0, "weight_background": 1.0, "weight_opinion": 1.0}
 VARIANTS = {
     "defaults": {},
+    "no section priors": NO_PRIORS,
+    "no submissions prior": {"weight_submissions": 1.0},
+    "no background prior": {"weight_background": 1.0},
+    "no opinion prior": {"weight_opinion": 1.0},
     "dense only": {"lexical_weight": 0.0},
+    "lexical only": {"lexical_weight": 1000.0},
     "lexical x0.5": {"lexical_weight": 0.5},
     "lexical x2": {"lexical_weight": 2.0},
     "rrf k=20": {"rrf_k": 20},
     "candidates 300": {"candidates": 300},
-    "submissions 0.7": {"weight_submissions": 0.7},
-    "background 0.7": {"weight_background": 0.7},
-    "opinion 0.5": {"weight_opinion": 0.5},
-    "all section priors": {"weight_submissions": 0.7, "weight_background": 0.7, "weight_opinion": 0.5},
     "document evidence 0.5": {"document_weight": 0.5},
-    "document evidence 1.0": {"document_weight": 1.0},
-    "priors + document 0.5": {"weight_submissions": 0.7, "weight_background": 0.7, "weight_opinion": 0.5,
-                              "document_weight": 0.5},
 }
 
 

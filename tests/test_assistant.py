@@ -90,7 +90,13 @@ def test_filters_restrict_kind_and_date(assistant):
 
 
 def test_abstains_when_the_corpus_has_no_answer(assistant):
-    result = assistant.answer("What paperwork do I need to register a used car I imported into Finland?")
-    assert result.abstained, f"nothing here is about cars: best similarity {result.passages[0].similarity:.3f}"
+    result = assistant.answer("How long should I bake a sourdough loaf, and at what oven temperature?")
+    assert result.abstained, f"nothing here is about baking: best similarity {result.passages[0].similarity:.3f}"
     assert not result.sentences and "no passage that answers" in result.text
 
+
+def test_abstains_on_a_question_about_something_no_document_mentions(assistant):
+    result = assistant.answer("Has the Strasbourg court ruled on the UK plan to send asylum seekers to Rwanda?")
+    assert result.abstained and result.unknown_names == ("Rwanda",)
+    assert "mentions Rwanda" in result.text, "the answer says why it has none"
+    assert result.passages, "the closest passages are still shown, labelled as not an answer"

@@ -45,14 +45,13 @@ COSINE_FLOOR = 0.999  # measured: 0.9999 in fp32, 0.9999 under bf16 autocast
 
 
 @pytest.fixture(scope="session")
-def e5_folder(request, tmp_path_factory):
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    folder = cache.mkdir("multilingual-e5") if cache else tmp_path_factory.mktemp("multilingual-e5")
-    return ensure_e5_model(folder)
+def e5_folder(model_cache):
+    return ensure_e5_model(model_cache)  # the conversion the `embedder` fixture made (or makes) there
 
 
 @pytest.fixture(scope="session")
 def embedder(e5_folder):
+    """E5 by its folder, whatever the product's default model is."""
     return Embedder(str(e5_folder))
 
 

@@ -18,7 +18,7 @@ from ingest.errors import BadSetting
 
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
 HOSTILE = "Was the Lampedusa reception centre for asylum seekers overcrowded?"
-CARS = "What paperwork do I need to register a used car I imported into Finland?"
+CARS = "How long should I bake a sourdough loaf, and at what oven temperature?"
 # What a hostile page or a judgment quoting an attack might hold: it must show as text, never run.
 HOSTILE_TEXT = """\
 Hostile notes <img src=x onerror="window.__xss=1"> on the Lampedusa reception centre
