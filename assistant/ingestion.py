@@ -14,7 +14,7 @@ from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from ingest.chunking import chunk_blocks
 from ingest.errors import AssistantError, UnreadableDocument
-from ingest.metadata import MANIFEST_NAME, combine, from_declared, from_manifest_row, infer, read_manifest
+from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
 from ingest.reader import file_format, read_document
 from ingest.records import Chunk, Document, Metadata
 
@@ -150,8 +150,8 @@ def _prepare(
     parsed = read_document(path)
     relative = path.relative_to(root)
     row = read_manifest(root).get(relative.as_posix())
-    meta = combine(override, from_manifest_row(row) if row else {}, from_declared(parsed.declared),
-                   infer(parsed.blocks, relative))
+    meta = resolve(override, from_manifest_row(row) if row else {}, from_declared(parsed.declared),
+                   inferred=infer(parsed.blocks, relative))
     chunks = chunk_blocks(parsed.blocks, meta.kind, embedder.count_tokens, chunk_token_budget(embedder, settings))
     if not chunks:
         raise UnreadableDocument(source, "no text found in the file")

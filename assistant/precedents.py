@@ -35,6 +35,8 @@ def find_precedents(
     result = retriever.search(facts, retriever.settings.candidates, filters)
     groups: dict[tuple[str, str], list[Passage]] = {}
     for passage in result.passages:
+        if not is_about_a_case(passage.document.metadata):
+            continue
         groups.setdefault(case_key(passage.document.metadata, passage.document.doc_id), []).append(passage)
     matches = []
     for passages in groups.values():
@@ -51,6 +53,11 @@ def find_precedents(
             )
         )
     return sorted(matches, key=lambda match: match.score, reverse=True)[:cases]
+
+
+def is_about_a_case(meta: Metadata) -> bool:
+    """A judgment, or a casebook note on one (statute notes and background notes name no case number)."""
+    return meta.kind == "case-law" or bool(meta.application_numbers or meta.case_numbers)
 
 
 def case_key(meta: Metadata, doc_id: str) -> tuple[str, str]:

@@ -104,6 +104,21 @@ def infer(blocks: list[Block], path: PurePath) -> dict[str, object]:
     return {key: value for key, value in fields.items() if value}
 
 
+IDENTIFIERS = ("application_numbers", "case_numbers", "ecli", "celex")
+
+
+def resolve(*given: dict[str, object], inferred: dict[str, object]) -> Metadata:
+    """The given fields (earlier ones winning), then what the text says.
+
+    Numbers found in the text identify a judgment; an article or a note only cites them, so a document that
+    is not case-law keeps only the identifiers it was given.
+    """
+    kind = next((source["kind"] for source in given if source.get("kind")), inferred.get("kind"))
+    if kind != "case-law":
+        inferred = {key: value for key, value in inferred.items() if key not in IDENTIFIERS}
+    return combine(*given, inferred)
+
+
 def combine(*sources: dict[str, object]) -> Metadata:
     """Merge field dicts, earlier ones winning, into a Metadata with every field valid."""
     merged: dict[str, object] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,23 @@ def test_abstains_on_a_question_about_something_no_document_mentions(assistant):
     assert result.abstained and result.unknown_names == ("Rwanda",)
     assert "mentions Rwanda" in result.text, "the answer says why it has none"
     assert result.passages, "the closest passages are still shown, labelled as not an answer"
+
+
+def test_precedent_search_lists_cases_not_statute_or_background_notes(tmp_path, embedder):
+    from assistant.precedents import find_precedents
+
+    casebook = Path(__file__).resolve().parents[1] / "corpus"
+    notes = [
+        casebook / "case-notes" / "hirsi-jamaa-v-italy-gc-2012.md",
+        casebook / "case-notes" / "nd-and-nt-v-spain-gc-2020.md",
+        casebook / "statute-notes" / "echr-protocol-4.md",
+        casebook / "background" / "eastern-borders.md",
+    ]
+    notes_assistant = Assistant(load_settings(index=tmp_path / "index"), create=True, embedder=embedder)
+    notes_assistant.ingest(notes)
+    facts = "Border guards pushed our group back across the border without taking our names or asylum requests."
+    matches = find_precedents(notes_assistant.retriever, facts)
+    assert {m.citation for m in matches} <= {
+        "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012",
+        "N.D. and N.T. v. Spain [GC], nos. 8675/15 and 8697/15, 13 February 2020",
+    } and matches, f"only the two cases, each once: {[m.citation for m in matches]}"

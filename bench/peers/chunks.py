@@ -43,7 +43,7 @@ def product_chunks(corpus: Path, max_tokens: int) -> tuple[list[dict], list[tupl
     """The product's chunks of every file under `corpus` as dicts, and the files it could not read."""
     from ingest.chunking import chunk_blocks
     from ingest.errors import AssistantError
-    from ingest.metadata import MANIFEST_NAME, combine, from_declared, from_manifest_row, infer, read_manifest
+    from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
     from ingest.reader import read_document
 
     count_tokens = minilm_token_counter()
@@ -57,8 +57,8 @@ def product_chunks(corpus: Path, max_tokens: int) -> tuple[list[dict], list[tupl
         try:
             parsed = read_document(path)
             row = manifest.get(relative.as_posix())
-            meta = combine(from_manifest_row(row) if row else {}, from_declared(parsed.declared),
-                           infer(parsed.blocks, relative))
+            meta = resolve(from_manifest_row(row) if row else {}, from_declared(parsed.declared),
+                           inferred=infer(parsed.blocks, relative))
             chunks = chunk_blocks(parsed.blocks, meta.kind, count_tokens, max_tokens)
         except AssistantError as error:
             failed.append((relative.as_posix(), str(error)))
