@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Words that carry no meaning for retrieval in the questions users ask (English: the corpus' main language).
 STOPWORDS = set(
@@ -60,3 +61,49 @@ def proper_names(question: str) -> list[str]:
             if base[:1].isupper() and len(base) >= 3 and base not in _COMMON_CAPITALISED and base not in names:
                 names.append(base)
     return names
+
+
+@dataclass(frozen=True)
+class ArticleReference:
+    """"Article 33 of the Refugee Convention": an Article, maybe its paragraph, and the words naming the text."""
+
+    article: str
+    paragraph: str | None
+    instrument: frozenset[str]  # the question's other words, normalised; matched against statute titles
+
+
+# Names lawyers use for instruments whose titles say it differently.
+_ALIASES = {
+    "echr": "human rights fundamental freedoms",
+    "refugee": "status refugees",
+    "geneva": "status refugees",
+    "charter": "charter fundamental rights",
+    "cfr": "charter fundamental rights",
+    "qualification": "qualification",
+}
+_ARTICLE = re.compile(r"\bArt(?:icle|\.)?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+)\)?)?", re.I)
+
+
+_PROTOCOL_NUMBER = re.compile(r"\bprotocol\s+(?:no\.?\s*)?(\d+)", re.I)
+
+
+def instrument_words(text: str) -> frozenset[str]:
+    """Words of a title or question, lower case, plural "s" dropped, aliases expanded, stopwords out.
+
+    "Protocol No. 4" is one word, "protocol4"; other short numbers (days of a date, "Protocols Nos. 11 and 14")
+    say nothing about which instrument is meant and are dropped.
+    """
+    words = re.findall(r"\w+", _PROTOCOL_NUMBER.sub(r"protocol\1", text).lower())
+    expanded = " ".join(_ALIASES.get(word, word) for word in words).split()
+    return frozenset(
+        w[:-1] if w.endswith("s") and len(w) > 3 else w
+        for w in expanded
+        if w not in STOPWORDS and not (w.isdigit() and len(w) <= 2)
+    )
+
+
+def article_references(question: str) -> list[ArticleReference]:
+    """The statute Articles a question cites by number ("Article 33", "Art. 27(1)", "P4-4")."""
+    question = _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
+    rest = instrument_words(_ARTICLE.sub(" ", question)) - {"article", "art"}
+    return [ArticleReference(m[1], m[2], rest) for m in _ARTICLE.finditer(question)]

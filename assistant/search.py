@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import ascii_letters
 
 import numpy as np
 
 from assistant.citations import cite
-from assistant.query import fts_query, proper_names
-from assistant.ranking import drop_near_duplicates, reciprocal_rank_fusion, section_role, with_document_evidence
+from assistant.query import article_references, fts_query, instrument_words, proper_names
+from assistant.ranking import (
+    drop_near_duplicates,
+    reciprocal_rank_fusion,
+    section_role,
+    with_document_evidence,
+)
 from assistant.records import Passage
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
@@ -27,6 +33,10 @@ class SearchResult:
     abstained: bool
     query_vector: np.ndarray
     unknown_names: tuple[str, ...] = ()  # names in the question that no document of the corpus mentions
+
+
+# A question about an Article says little besides the citation ("does it apply at the border?").
+_WORDS_BESIDES_THE_ARTICLE = 3
 
 
 class Retriever:
@@ -50,11 +60,17 @@ class Retriever:
             [[i for i, _ in dense], [i for i, _ in lexical]], [1.0, self.settings.lexical_weight], self.settings.rrf_k
         )
         stored = self.index.chunks(list(fused))
+        cited = self.cited_articles(query, filters)
+        stored.update((entry.id, entry) for entry in cited)
         documents = {doc_id: self.index.document(doc_id) for doc_id in {c.doc_id for c in stored.values()}}
         weighted = {i: score * self._weight(stored[i], documents) for i, score in fused.items() if i in stored}
         weighted = with_document_evidence(
             weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
         )
+        # An Article the question cites by number and instrument is what it asks for: it comes first.
+        top = max(weighted.values(), default=0.0)
+        for n, entry in enumerate(cited):
+            weighted[entry.id] = top + 1.0 - n * 1e-6
         ranked = sorted(weighted.items(), key=lambda pair: pair[1], reverse=True)
         kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text)[:k]
         similarity = dict(dense)
@@ -74,6 +90,36 @@ class Retriever:
         best = max((p.similarity for p in passages), default=0.0)
         unknown = self.unknown_names(query)
         return SearchResult(query, tuple(passages), best < self.min_score or bool(unknown), query_vector, unknown)
+
+    def cited_articles(self, query: str, filters: Filters) -> list[StoredChunk]:
+        """The chunks of the statute Articles a question is about ("What does Article 33 of the Refugee
+        Convention say?"): cited by number, its other words naming one statute better than the others; in order.
+
+        A question that cites an Article on the way to something else ("… which Article 3 test applies when
+        returnees face famine?") asks for case law, not the Article, and gets none.
+        """
+        found: list[StoredChunk] = []
+        for reference in article_references(query):
+            candidates = self.index.store.article_chunks(reference.article, filters)
+            if not candidates and not reference.article.isdigit():  # "Article 1A": the texts number it "1"
+                candidates = self.index.store.article_chunks(reference.article.rstrip(ascii_letters), filters)
+            # The statute whose title shares most words with the question; of equals, the one whose title says
+            # least else ("Protocol No. 4 to the Convention" over a booklet "supplemented by Protocols Nos. 1, 4").
+            match, other_words = {}, {}
+            for entry, names in candidates:
+                title = instrument_words(names)
+                shared = len(reference.instrument & title)
+                match[entry.doc_id] = (shared, shared / max(len(title), 1))
+                other_words[entry.doc_id] = len(reference.instrument - title)
+            best = max(match.values(), default=(0, 0.0))
+            if best[0] == 0:  # "Article 3" alone: which statute's? Leave it to the ranking.
+                continue
+            chunks = [entry for entry, _ in candidates if match[entry.doc_id] == best]
+            if other_words[chunks[0].doc_id] > _WORDS_BESIDES_THE_ARTICLE:
+                continue
+            pinpointed = [entry for entry in chunks if entry.chunk.paragraph == reference.paragraph]
+            found += pinpointed or chunks
+        return found
 
     def unknown_names(self, query: str) -> tuple[str, ...]:
         """Names an English question asks about that the corpus never mentions (other languages spell the

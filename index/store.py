@@ -297,6 +297,18 @@ class Store:
         ).fetchall()
         return np.array([row[0] for row in rows], dtype=np.int64)
 
+    def article_chunks(self, article: str, filters: Filters) -> list[tuple[StoredChunk, str]]:
+        """The chunks of every statute's Article `article`, in order, each with its document's title and
+        citation (to tell which statute a question means)."""
+        where, params = filters.sql()
+        rows = self._db().execute(
+            "SELECT c.id, c.doc_id, c.ordinal, c.text, c.heading, c.paragraph, c.article, c.opinion, c.page, c.part, "
+            "d.title || ' ' || d.citation FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            f"WHERE d.kind = 'statute' AND c.article = ? AND {where} ORDER BY c.doc_id, c.ordinal",
+            [article, *params],
+        ).fetchall()
+        return [(_stored_chunk(row[:-1]), row[-1]) for row in rows]
+
     def mentions(self, word: str) -> bool:
         """Whether any chunk contains `word` (after the FTS tokenizer's stemming)."""
         phrase = '"' + word.replace('"', "") + '"'

@@ -17,6 +17,7 @@ SUBSET = [
     "statutes/reg-604-2013-dublin-iii.txt",
     "pdf/reg-604-2013-dublin-iii-oj-l180.pdf",
     "statutes/echr-protocol-4.txt",
+    "statutes/echr-convention.txt",
     "articles/yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en.md",
     "docx/khan-v-germany-gc-2016.docx",
     "html/eurlex-cjeu-c-646-16-jafari-2017-en.html",
@@ -65,6 +66,30 @@ def test_statute_article_is_cited_by_article_and_paragraph_and_shown_once(assist
     holding = [p for p in result.passages if p.text.startswith(marker)]
     assert len(holding) == 1, "Article 29(2) is in both the .txt and the PDF of Dublin III: it must be shown once"
     assert holding[0].citation.text.startswith("Regulation (EU) No 604/2013, Article 29(2)")
+
+
+ECHR = "Convention for the Protection of Human Rights and Fundamental Freedoms"
+
+
+@pytest.mark.parametrize(
+    "question, citation",
+    [
+        ("Article 4 of Protocol No. 4", f"Protocol No. 4 to the {ECHR}, Article 4"),
+        ("P4-4", f"Protocol No. 4 to the {ECHR}, Article 4"),
+        ("What does Article 4 ECHR say?", f"{ECHR}, Article 4"),  # slavery, not collective expulsion
+        ("Art. 29(2) Dublin III", "Regulation (EU) No 604/2013, Article 29(2)"),
+    ],
+)
+def test_an_article_cited_by_number_and_instrument_comes_first(assistant, question, citation):
+    assert assistant.search(question).passages[0].citation.text.startswith(citation)
+
+
+def test_an_article_cited_on_the_way_to_a_question_about_case_law_is_not_forced_first(assistant):
+    result = assistant.search(
+        "Did Italy violate Article 4 of Protocol No. 4 when it returned migrants intercepted on the high seas "
+        "to Libya without identifying them?"
+    )
+    assert result.passages[0].document.doc_id == "hirsi-jamaa-v-italy-gc-2012"
 
 
 def test_pdf_passages_cite_their_page(assistant):
