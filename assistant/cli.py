@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also fetch from private, loopback and link-local addresses (off by default)")
     fetch.add_argument("--model", help="embedding model for a new index (a package or folder)")
 
-    ask = command("ask", run_ask, "answer a question with cited passages")
+    ask = command(
+        "ask", run_ask, "answer a question with cited passages (a new install first indexes the shipped casebook)"
+    )
     ask.add_argument("question", metavar="QUESTION")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     _add_search_options(ask)
@@ -124,6 +126,25 @@ def _assistant(settings: Settings, create: bool = False):
             file=sys.stderr,
         )
     return Assistant(settings, create=create)
+
+
+def _asking_assistant(settings: Settings):
+    """The assistant for `ask` and `search`. On the default index of a new install, it first indexes the
+    shipped casebook, as `serve` does, so that a first question has something to be answered from."""
+    from assistant.casebook import CasebookBuild, needs_casebook
+
+    if settings.index != settings.home / "index" or not needs_casebook(settings):
+        return _assistant(settings)  # a folder the user named: a missing one is their mistake to hear about
+    print(f"asylum-assistant: indexing the shipped casebook into {settings.index}, once", file=sys.stderr)
+    bars = _ProgressBars()
+    build = CasebookBuild(_assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars))
+    build.start()
+    build.join()
+    if build.state.error:
+        raise AssistantError(
+            f"indexing the casebook stopped ({build.state.error}); run the command again to resume it"
+        )
+    return build.assistant
 
 
 class _ProgressBars:
@@ -226,7 +247,7 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings)
+    assistant = _asking_assistant(settings)
     result = assistant.answer(args.question, args.k, _filters(args))
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
@@ -245,7 +266,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings)
+    assistant = _asking_assistant(settings)
     filters = _filters(args)
     for line in sys.stdin:
         query = line.strip()

@@ -173,6 +173,28 @@ def test_cli_contract(tmp_path, folder):
     assert unknown.returncode == 2 and "docs" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
+def test_a_first_question_on_a_new_install_indexes_the_casebook_first(tmp_path):
+    from assistant.settings import SHIPPED_CASEBOOK
+
+    casebook = tmp_path / "casebook"  # one note of the shipped casebook, so that the build takes seconds
+    (casebook / "background").mkdir(parents=True)
+    shutil.copy(SHIPPED_CASEBOOK / "background" / "eastern-borders.md", casebook / "background")
+    env = {"ASYLUM_ASSISTANT_CASEBOOK": str(casebook)}
+    belarus = "Is it legal to return asylum seekers to Belarus without examining their claims?"
+
+    first = cli("ask", belarus, "--json", "--k", "3", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "indexing the shipped casebook" in first.stderr and "casebook indexed: 1 added" in first.stderr
+    answer = json.loads(first.stdout)
+    assert not answer["abstained"] and answer["passages"][0]["doc_id"] == "eastern-borders", answer
+
+    again = cli("search", "--jsonl", "--k", "1", stdin=belarus + "\n", env=env)
+    assert again.returncode == 0 and "indexing" not in again.stderr, "indexed once, then used as it is"
+
+    elsewhere = cli("ask", belarus, "--index", str(tmp_path / "typo"), env=env)
+    assert elsewhere.returncode == 2 and "no index at" in elsewhere.stderr, "a folder the user named is not made up"
+
+
 def test_files_with_the_same_name_or_content_in_one_run_get_their_own_ids(fresh, folder, tmp_path):
     twin_name = tmp_path / "other" / "echr-protocol-4.md"  # same stem as statutes/echr-protocol-4.txt
     twin_name.parent.mkdir()
