@@ -17,17 +17,23 @@ STOPWORDS = set(
 
 # "P4-4" is how HUDOC writes Article 4 of Protocol No. 4.
 _PROTOCOL_SHORT = re.compile(r"\bP(\d+)-(\d+)\b")
+# "Article 33", "Art. 27(1)", "Article 5 § 4": the Article and, when given, its paragraph.
+_ARTICLE = re.compile(r"\bArt(?:icle|\.)?s?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+)\)?)?", re.I)
 _REFERENCES = (
-    re.compile(r"\bArt(?:icle|\.)?s?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+))?(?:\)?\s+of\s+Protocol\s+No\.?\s*(\d+))?", re.I),
+    re.compile(_ARTICLE.pattern + r"(?:\s+of\s+Protocol\s+No\.?\s*\d+)?", re.I),
     re.compile(r"\b\d{1,6}/\d{2}\b"),  # application numbers
     re.compile(r"\b[CT]\s*[-‑–]\s*\d{1,4}/\d{2}\b"),  # CJEU case numbers
     re.compile(r"\bECLI:[A-Z]{2}:[A-Z]+:\d{4}:[0-9A-Z.]+\b"),
 )
 
 
+def _spell_out_protocols(question: str) -> str:
+    return _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
+
+
 def fts_query(question: str) -> str | None:
     """An FTS5 MATCH expression (terms joined by OR, best matches ranked by BM25), or None if nothing is left."""
-    question = _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
+    question = _spell_out_protocols(question)
     phrases = []
     for pattern in _REFERENCES:
         for match in pattern.finditer(question):
@@ -79,11 +85,7 @@ _ALIASES = {
     "geneva": "status refugees",
     "charter": "charter fundamental rights",
     "cfr": "charter fundamental rights",
-    "qualification": "qualification",
 }
-_ARTICLE = re.compile(r"\bArt(?:icle|\.)?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+)\)?)?", re.I)
-
-
 _PROTOCOL_NUMBER = re.compile(r"\bprotocol\s+(?:no\.?\s*)?(\d+)", re.I)
 
 
@@ -104,6 +106,6 @@ def instrument_words(text: str) -> frozenset[str]:
 
 def article_references(question: str) -> list[ArticleReference]:
     """The statute Articles a question cites by number ("Article 33", "Art. 27(1)", "P4-4")."""
-    question = _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
+    question = _spell_out_protocols(question)
     rest = instrument_words(_ARTICLE.sub(" ", question)) - {"article", "art"}
     return [ArticleReference(m[1], m[2], rest) for m in _ARTICLE.finditer(question)]

@@ -250,7 +250,7 @@ class Store:
         if not ids:
             return {}
         rows = self._db().execute(
-            "SELECT id, doc_id, ordinal, text, heading, paragraph, article, opinion, page, part FROM chunks "
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks "
             f"WHERE id IN ({','.join('?' * len(ids))})",
             ids,
         ).fetchall()
@@ -259,7 +259,7 @@ class Store:
     def neighbours(self, doc_id: str, ordinal: int, before: int, after: int) -> list[StoredChunk]:
         """The chunks around one chunk of a document, in order (for "show in context")."""
         rows = self._db().execute(
-            "SELECT id, doc_id, ordinal, text, heading, paragraph, article, opinion, page, part FROM chunks "
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks "
             "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (doc_id, ordinal - before, ordinal + after),
         ).fetchall()
@@ -302,8 +302,8 @@ class Store:
         citation (to tell which statute a question means)."""
         where, params = filters.sql()
         rows = self._db().execute(
-            "SELECT c.id, c.doc_id, c.ordinal, c.text, c.heading, c.paragraph, c.article, c.opinion, c.page, c.part, "
-            "d.title || ' ' || d.citation FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            f"SELECT {', '.join('c.' + name for name in _CHUNK_FIELDS)}, d.title || ' ' || d.citation "
+            "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
             f"WHERE d.kind = 'statute' AND c.article = ? AND {where} ORDER BY c.doc_id, c.ordinal",
             [article, *params],
         ).fetchall()
@@ -336,6 +336,11 @@ def _document(row: tuple) -> Document:
         ecli=ecli, celex=celex, url=url,
     )
     return Document(doc_id=doc_id, source=source, content_hash=content_hash, format=fmt, metadata=metadata)
+
+
+# The columns _stored_chunk reads, in its order.
+_CHUNK_FIELDS = ("id", "doc_id", "ordinal", "text", "heading", "paragraph", "article", "opinion", "page", "part")
+_CHUNK_COLUMNS = ", ".join(_CHUNK_FIELDS)
 
 
 def _stored_chunk(row: tuple) -> StoredChunk:
