@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
+from assistant.forms import filters_from_form
 from assistant.settings import Settings, describe, load_settings
 from index.store import Filters
 from ingest.errors import AssistantError, FetchError
@@ -103,17 +105,16 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=KINDS, action="append", help="only this kind of document (repeatable)")
     parser.add_argument("--court", help="only documents whose court or issuer contains this text")
     parser.add_argument("--language", help="only documents in this language (ISO code: en, fr, sv…)")
-    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="only documents dated on or after")
-    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="only documents dated on or before")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="only documents dated on or after (2012-02-23, 2012-02 or 2012)")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="only documents dated on or before (2012-02-23, 2012-02 or 2012)")
     parser.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
     parser.add_argument("--model", help="embedding model (must be the one the index was built with)")
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(
-        kinds=tuple(args.kind or ()), court=args.court or "", language=args.language or "",
-        date_from=args.date_from or "", date_to=args.date_to or "", doc_ids=tuple(args.doc or ()),
-    )
+    # The web forms' reading: "--to 2012" reaches 2012-12-31, as it does in the app.
+    filters = filters_from_form(args.kind, args.court, args.language, args.date_from, args.date_to)
+    return replace(filters, doc_ids=tuple(args.doc or ()))
 
 
 def _assistant(settings: Settings, create: bool = False):
@@ -131,13 +132,13 @@ def _assistant(settings: Settings, create: bool = False):
 def _asking_assistant(settings: Settings):
     """The assistant for `ask` and `search`. On the default index of a new install, it first indexes the
     shipped casebook, as `serve` does, so that a first question has something to be answered from."""
-    from assistant.casebook import CasebookBuild, needs_casebook
+    from assistant.casebook import needs_casebook
 
+    # Only the default index: a folder the user named (and maybe mistyped) is reported missing, not filled.
     if settings.index != settings.home / "index" or not needs_casebook(settings):
-        return _assistant(settings)  # a folder the user named: a missing one is their mistake to hear about
+        return _assistant(settings)
     print(f"asylum-assistant: indexing the shipped casebook into {settings.index}, once", file=sys.stderr)
-    bars = _ProgressBars()
-    build = CasebookBuild(_assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars))
+    build = _casebook_build(settings)
     build.start()
     build.join()
     if build.state.error:
@@ -325,7 +326,7 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from assistant.casebook import CasebookBuild, needs_casebook
+    from assistant.casebook import needs_casebook
     from assistant.web import check_exposure, start  # imports gradio
 
     settings = settings.with_overrides(host=args.host, port=args.port, password=args.password)
@@ -337,10 +338,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             "the first start); the app answers from what is indexed so far",
             file=sys.stderr,
         )
-        bars = _ProgressBars()
-        build = CasebookBuild(
-            _assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars)
-        )
+        build = _casebook_build(settings)
     server = start(settings, build.assistant if build else None, build)
     # tqdm.write: the casebook's progress bars may be on the terminal's last line
     tqdm.write(
@@ -353,6 +351,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         server.assistant.close()
     return 0
+
+
+def _casebook_build(settings: Settings):
+    """A build of the casebook into a new index, with progress bars on the terminal and a summary at its end."""
+    from assistant.casebook import CasebookBuild
+
+    bars = _ProgressBars()
+    return CasebookBuild(_assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars))
 
 
 def _casebook_built(state, bars: _ProgressBars) -> None:

@@ -1,4 +1,5 @@
-"""What a user types into the web app's forms (and its API), checked and turned into the core's values."""
+"""What a user types into the web app's forms, its API or the command line, checked and turned into the core's
+values."""
 
 from __future__ import annotations
 
