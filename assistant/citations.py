@@ -30,7 +30,7 @@ def cite(document: Document, chunk: Chunk) -> Citation:
     if chunk.page is not None:
         page = f"p. {chunk.page}"
         text, pinpoint = f"{text}, {page}", ", ".join(filter(None, (pinpoint, page)))
-    return Citation(text=text, pinpoint=pinpoint, url=meta.url)
+    return Citation(text=text, pinpoint=pinpoint)
 
 
 def instrument_name(meta: Metadata) -> str:

@@ -23,8 +23,11 @@ from ingest.errors import FetchError
 if TYPE_CHECKING:
     from assistant.core import Assistant
 
-__all__ = ["DOWNLOADS", "Fetched", "FetchPolicy", "Sites", "document_format", "fetch", "plan_fetch"]
+__all__ = ["DOWNLOADS", "HASH_DIGITS", "Fetched", "FetchPolicy", "Sites", "document_format", "fetch", "plan_fetch"]
 
+# 16 hex digits (64 bits) of SHA-256 name the saved downloads and uploads without a realistic chance of two
+# files colliding, and keep the document ids made from them short enough to read.
+HASH_DIGITS = 16
 DOWNLOADS = "downloads"  # folder of the saved copies, inside the user's data folder (settings.home)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Content-Type → format for the formats the readers take.
@@ -84,9 +87,10 @@ def fetch(
     folder = assistant.settings.home / DOWNLOADS
     folder.mkdir(parents=True, exist_ok=True)
     folder = folder.resolve()  # the index knows files by their resolved path
-    path, created = _save(response.body, fmt, plan.label, folder)
+    digest = hashlib.sha256(response.body).hexdigest()
+    path, created = _save(response.body, digest, fmt, plan.label, folder)
     existing = assistant.index.store.document_by_source(str(path))
-    if existing and existing.content_hash == hashlib.sha256(response.body).hexdigest():
+    if existing and existing.content_hash == digest:
         return Fetched(url, "unchanged", existing.doc_id, existing.metadata.title, path, tuple(notes))
     try:
         report = assistant.ingest([path], metadata=metadata)
@@ -172,13 +176,13 @@ def _service_metadata(plan: Plan, policy: FetchPolicy, notes: list[str]) -> dict
     return fields
 
 
-def _save(body: bytes, fmt: str, label: str, folder: Path) -> tuple[Path, bool]:
+def _save(body: bytes, digest: str, fmt: str, label: str, folder: Path) -> tuple[Path, bool]:
     """Keep the bytes as FOLDER/<label>-<content hash><suffix>; whether the file is new.
 
     The name never comes from the server or the address's path: only from the content and a label built
     from checked identifiers ("hudoc-001-109231"), which also makes the document id readable.
     """
-    path = folder / f"{label}-{hashlib.sha256(body).hexdigest()[:16]}{_SUFFIXES[fmt]}"
+    path = folder / f"{label}-{digest[:HASH_DIGITS]}{_SUFFIXES[fmt]}"
     if path.is_file() and path.read_bytes() == body:
         return path, False
     partial = folder / f".{path.name}.part"  # a dot-file: a folder ingest of HOME skips it

@@ -11,6 +11,8 @@ from ingest.errors import BadSetting
 from ingest.metadata import find_date
 from ingest.records import KINDS
 
+# What a source link may point to: a web address, never javascript:, file: or a local path.
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+")
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
@@ -62,8 +64,7 @@ def metadata_from_form(kind: str = "", title: str = "", citation: str = "", date
         if not fields["date"]:
             raise BadSetting(f"date: {date.strip()!r} is not a date; write it as 2012-02-23")
     url = (url or "").strip()
-    # The address becomes a link on every passage: only web addresses, never javascript: or file: ones.
-    if url and not re.match(r"https?://[^\s/]+", url):
+    if url and not WEB_ADDRESS.match(url):  # it becomes a link on every passage
         raise BadSetting(f"source URL: {url!r} is not a web address; it must start with https:// or http://")
     fields["url"] = url
     return {key: value for key, value in fields.items() if value}

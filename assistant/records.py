@@ -13,7 +13,6 @@ class Citation:
 
     text: str
     pinpoint: str  # the part that points inside the document: "§ 180", "Article 27(1)", "p. 4"; "" if none
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,6 @@ class Passage:
     rank: int  # 1-based
     score: float  # fused ranking score (only comparable within one result list)
     similarity: float  # cosine of the question and the chunk (model-specific scale)
-    chunk_id: int
     ordinal: int  # position of the chunk in its document
     document: Document
     chunk: Chunk
@@ -77,11 +75,16 @@ class Answer:
     unknown_names: tuple[str, ...] = ()  # why it abstained, when the question names what no document mentions
 
     @property
+    def abstention(self) -> str:
+        """The sentence that says there is no answer, and why when it can tell."""
+        why = f" (no document in it mentions {', '.join(self.unknown_names)})" if self.unknown_names else ""
+        return f"The corpus holds no passage that answers this question{why}."
+
+    @property
     def text(self) -> str:
         if self.abstained:
-            why = f" (no document in it mentions {', '.join(self.unknown_names)})" if self.unknown_names else ""
             closest = " The closest passages are listed below, but they are not an answer." if self.passages else ""
-            return f"The corpus holds no passage that answers this question{why}.{closest}"
+            return self.abstention + closest
         return " ".join(f"{sentence.text} [{sentence.passage}]" for sentence in self.sentences)
 
     def as_json(self) -> dict:

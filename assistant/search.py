@@ -83,7 +83,7 @@ class Retriever:
             document = documents[entry.doc_id]
             passages.append(
                 Passage(
-                    rank=rank, score=score, similarity=float(similarity[chunk_id]), chunk_id=chunk_id,
+                    rank=rank, score=score, similarity=float(similarity[chunk_id]),
                     ordinal=entry.ordinal, document=document, chunk=entry.chunk, citation=cite(document, entry.chunk),
                 )
             )

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path, PurePath
 
 from assistant.core import Assistant
-from assistant.fetch import fetch
+from assistant.fetch import HASH_DIGITS, fetch
 from assistant.ingestion import IngestReport, Progress
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
@@ -25,9 +25,6 @@ from ingest.errors import AssistantError, FetchError
 from ingest.records import Document
 
 MB = 1024 * 1024  # Gradio's "mb" for max_file_size: one limit, counted the same way on both sides
-# 16 hex digits (64 bits) of SHA-256 name a user's uploads without a realistic chance of two files colliding,
-# and keep the document ids made from them short enough to read.
-HASH_DIGITS = 16
 
 
 class UploadRefused(AssistantError):
@@ -125,8 +122,8 @@ def add_from_web(assistant: Assistant, url: str) -> UploadResult:
         fetched = fetch(assistant, url)
     except FetchError as error:
         return UploadResult(url, "not fetched", error.reason)
-    chunks = next(count for document, count in assistant.index.documents() if document.doc_id == fetched.doc_id)
-    return UploadResult(url, fetched.status, document=assistant.index.document(fetched.doc_id), chunks=chunks)
+    document, chunks = next((d, n) for d, n in assistant.index.documents() if d.doc_id == fetched.doc_id)
+    return UploadResult(url, fetched.status, document=document, chunks=chunks)
 
 
 def _result(name: str, report: IngestReport, index: CorpusIndex) -> UploadResult:

@@ -7,13 +7,13 @@ every piece of their text and metadata goes through html.escape before it is put
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from html import escape
 from pathlib import PurePath
 
 from assistant.casebook import BuildState
 from assistant.citations import cite, format_date
+from assistant.forms import WEB_ADDRESS
 from assistant.highlight import answer_highlights, closest_sentence
 from assistant.precedents import CaseMatch
 from assistant.records import Answer, Passage
@@ -38,8 +38,7 @@ def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
     passages = {passage.rank: passage for passage in answer.passages}
     parts = ['<div class="aa-answer">']
     if answer.abstained:
-        why = f" (no document in it mentions {escape(', '.join(answer.unknown_names))})" if answer.unknown_names else ""
-        parts.append(f'<p class="aa-abstain">The corpus holds no passage that answers this question{why}.</p>')
+        parts.append(f'<p class="aa-abstain">{escape(answer.abstention)}</p>')
         if answer.passages:
             parts.append('<h4 class="aa-label">Closest, but not an answer</h4>')
         else:
@@ -146,7 +145,7 @@ def highlighted(text: str, sentences: Sequence[str]) -> str:
 def source_link(url: str) -> str:
     """A link to the original when it is on the web; never to a local path, which the reader's browser could not
     open and which would tell them about this machine."""
-    if not re.match(r"https?://[^\s/]+", url or ""):
+    if not WEB_ADDRESS.match(url or ""):
         return ""
     return f'<a class="aa-source" href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>'
 
