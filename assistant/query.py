@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.metadata import APPLICATION_NUMBER, ECLI
+
 # Words that carry no meaning for retrieval in the questions users ask (English: the corpus' main language).
 STOPWORDS = set(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -17,13 +19,14 @@ STOPWORDS = set(
 
 # "P4-4" is how HUDOC writes Article 4 of Protocol No. 4.
 _PROTOCOL_SHORT = re.compile(r"\bP(\d+)-(\d+)\b")
-# "Article 33", "Art. 27(1)", "Article 5 § 4": the Article and, when given, its paragraph.
-_ARTICLE = re.compile(r"\bArt(?:icle|\.)?s?\s+(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+)\)?)?", re.I)
-_REFERENCES = (
-    re.compile(_ARTICLE.pattern + r"(?:\s+of\s+Protocol\s+No\.?\s*\d+)?", re.I),
-    re.compile(r"\b\d{1,6}/\d{2}\b"),  # application numbers
-    re.compile(r"\b[CT]\s*[-‑–]\s*\d{1,4}/\d{2}\b"),  # CJEU case numbers
-    re.compile(r"\bECLI:[A-Z]{2}:[A-Z]+:\d{4}:[0-9A-Z.]+\b"),
+# "33", "27(1)", "5 § 4" after "Article": the Article and, when given, its paragraph.
+_NUMBER_AND_PARAGRAPH = r"(\d+[a-z]?)(?:\s*(?:§|\()\s*(\d+)\)?)?"
+_ARTICLE = re.compile(r"\bArt(?:icle|\.)?\s+" + _NUMBER_AND_PARAGRAPH, re.I)
+_REFERENCES = (  # searched as phrases: "Articles 3", "Art. 4 of Protocol No. 4", "27765/09", "C-646/16", ECLI
+    re.compile(r"\bArt(?:icle|\.)?s?\s+" + _NUMBER_AND_PARAGRAPH + r"(?:\s+of\s+Protocol\s+No\.?\s*\d+)?", re.I),
+    APPLICATION_NUMBER,
+    re.compile(r"\b[CT]\s*[-‑–]\s*\d{1,4}/\d{2}\b"),  # CJEU case numbers, spaced as users type them
+    ECLI,
 )
 
 

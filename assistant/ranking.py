@@ -64,14 +64,19 @@ def with_document_evidence(
     return {item: score + weight * sum(best[document_of[item]]) / top for item, score in scores.items()}
 
 
-def drop_near_duplicates(items: Sequence[T], text_of: Callable[[T], str], threshold: float = 0.7) -> list[T]:
-    """Keep the first of any items whose texts share at least `threshold` of their word trigrams (Jaccard).
+def drop_near_duplicates(
+    items: Sequence[T], text_of: Callable[[T], str], limit: int, threshold: float = 0.7
+) -> list[T]:
+    """The first `limit` items, skipping any whose text shares at least `threshold` of its word trigrams
+    (Jaccard) with one kept before it.
 
     The same statute ingested from a .txt and from its PDF gives two copies of each Article.
     """
     kept: list[T] = []
     kept_shingles: list[set[tuple[str, ...]]] = []
     for item in items:
+        if len(kept) == limit:
+            break
         shingles = _shingles(text_of(item))
         if any(_jaccard(shingles, other) >= threshold for other in kept_shingles):
             continue
@@ -86,4 +91,7 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not (a and b):
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)

@@ -62,7 +62,7 @@ class Retriever:
         stored = self.index.chunks(list(fused))
         cited = self.cited_articles(query, filters)
         stored.update((entry.id, entry) for entry in cited)
-        documents = {doc_id: self.index.document(doc_id) for doc_id in {c.doc_id for c in stored.values()}}
+        documents = self.index.store.documents_by_id({entry.doc_id for entry in stored.values()})
         weighted = {i: score * self._weight(stored[i], documents) for i, score in fused.items() if i in stored}
         weighted = with_document_evidence(
             weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
@@ -72,7 +72,7 @@ class Retriever:
         for n, entry in enumerate(cited):
             weighted[entry.id] = top + 1.0 - n * 1e-6
         ranked = sorted(weighted.items(), key=lambda pair: pair[1], reverse=True)
-        kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text)[:k]
+        kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text, limit=k)
         similarity = dict(dense)
         unknown = [i for i, _ in kept if i not in similarity]
         if unknown:

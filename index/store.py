@@ -58,10 +58,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 );
 """
 
-_DOCUMENT_COLUMNS = (
-    "doc_id, source, content_hash, format, kind, title, citation, court, date, language, "
-    "application_numbers, case_numbers, ecli, celex, url"
+# The columns _document reads, in its order.
+_DOCUMENT_FIELDS = (
+    "doc_id", "source", "content_hash", "format", "kind", "title", "citation", "court", "date", "language",
+    "application_numbers", "case_numbers", "ecli", "celex", "url",
 )
+_DOCUMENT_COLUMNS = ", ".join(_DOCUMENT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -163,23 +165,32 @@ class Store:
     # -- documents
 
     def document(self, doc_id: str) -> Document | None:
-        row = self._db().execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _document(row) if row else None
+        return self._document_where("doc_id", doc_id)
 
     def document_by_source(self, source: str) -> Document | None:
-        row = self._db().execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = ?", (source,)).fetchone()
-        return _document(row) if row else None
+        return self._document_where("source", source)
 
     def document_by_hash(self, content_hash: str) -> Document | None:
+        return self._document_where("content_hash", content_hash)
+
+    def _document_where(self, column: str, value: str) -> Document | None:
         row = self._db().execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE {column} = ? LIMIT 1", (value,)
         ).fetchone()
         return _document(row) if row else None
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The documents of `doc_ids` (those that exist), in one query."""
+        doc_ids = list(doc_ids)
+        rows = self._db().execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id IN ({','.join('?' * len(doc_ids))})", doc_ids
+        ).fetchall()
+        return {row[0]: _document(row) for row in rows}
 
     def documents(self) -> list[tuple[Document, int]]:
         """Every document with its chunk count, by kind then title."""
         rows = self._db().execute(
-            f"SELECT {', '.join('d.' + c.strip() for c in _DOCUMENT_COLUMNS.split(','))}, "
+            f"SELECT {', '.join('d.' + name for name in _DOCUMENT_FIELDS)}, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
             "FROM documents d ORDER BY d.kind, d.title"
         ).fetchall()
@@ -317,9 +328,10 @@ class Store:
     def lexical_search(self, match: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
         """FTS5 BM25 over chunk text (weight 1) and title/citation/heading (weight 0.5); best first."""
         where, params = filters.sql()
+        # Joined only to filter: FTS5 alone ranks about twice as fast.
+        joins = "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id " if filters else ""
         rows = self._db().execute(
-            "SELECT f.rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f "
-            "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id "
+            f"SELECT f.rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f {joins}"
             f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
             [match, *params, limit],
         ).fetchall()
