@@ -285,15 +285,13 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.evaluation import format_table, read_questions, score_question, score_table
+    from assistant.evaluation import format_table, read_questions, score_result, score_table
 
     assistant = _assistant(settings)
     rows, records = [], []
     for question in read_questions(args.qa):
         result = assistant.search(question.question, args.k)
-        texts = [passage.text for passage in result.passages]
-        rows.append({"id": question.id, "type": question.type,
-                     **score_question(question, texts, result.abstained, args.k)})
+        rows.append(score_result(question, result, args.k))
         records.append({"query": question.question, "abstained": result.abstained,
                         "passages": [passage.as_json() for passage in result.passages]})
     if args.results:

@@ -15,6 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.search import SearchResult
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"',
                          "–": "-", "—": "-", "‑": "-", "−": "-", "\u00a0": " "})
@@ -71,6 +75,12 @@ def score_question(question: Question, passages: list[str], abstained: bool, k: 
         "r1": first_rank == 1, "r5": first_rank is not None and first_rank <= 5, "rk": first_rank is not None,
         "rr": 1 / first_rank if first_rank else 0.0, "ndcg": min(1.0, dcg / ideal) if ideal else 0.0,
     }
+
+
+def score_result(question: Question, result: SearchResult, k: int) -> dict:
+    """The score row of one question: its id and type, and the metrics of the passages a search returned."""
+    texts = [passage.text for passage in result.passages]
+    return {"id": question.id, "type": question.type, **score_question(question, texts, result.abstained, k)}
 
 
 def aggregate(rows: Iterable[dict]) -> dict:

@@ -10,7 +10,6 @@ latency p50/p95 of the bare query embedding (baseline), `search` and `answer`, w
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import statistics
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.core import Assistant  # noqa: E402
+from assistant.evaluation import read_questions  # noqa: E402
 from assistant.ingestion import embedding_text  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from index.store import Filters  # noqa: E402
@@ -73,7 +73,7 @@ def main() -> int:
     for path, reason in report.failed:
         print(f"  failed: {path}: {reason}")
 
-    questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [question.question for question in read_questions(args.questions)]
     for question in questions[:3]:  # warm-up: first calls pay for lazy initialisation
         assistant.answer(question)
     timings: dict[str, list[float]] = {"embed query (baseline)": [], "search": [], "answer": []}

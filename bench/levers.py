@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.core import Assistant  # noqa: E402
-from assistant.evaluation import aggregate, read_questions, score_question  # noqa: E402
+from assistant.evaluation import aggregate, read_questions, score_result  # noqa: E402
 from assistant.search import Retriever  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 
@@ -37,10 +37,7 @@ VARIANTS = {
 
 
 def evaluate(retriever: Retriever, questions, k: int = 10) -> tuple[dict, dict]:
-    rows = []
-    for question in questions:
-        result = retriever.search(question.question, k)
-        rows.append({"type": question.type, **score_question(question, [p.text for p in result.passages], result.abstained, k)})
+    rows = [score_result(question, retriever.search(question.question, k), k) for question in questions]
     cross = [r for r in rows if r["type"] == "crosslingual"]
     return aggregate(rows), aggregate(cross)
 

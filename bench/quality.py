@@ -18,17 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.core import Assistant  # noqa: E402
-from assistant.evaluation import METRICS, read_questions, score_question, score_table  # noqa: E402
+from assistant.evaluation import METRICS, read_questions, score_result, score_table  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 
 
 def our_table(index: Path, qa: Path, k: int, model: str | None) -> list[tuple[str, dict]]:
     assistant = Assistant(load_settings(index=index, model=model))
-    rows = []
-    for question in read_questions(qa):
-        result = assistant.search(question.question, k)
-        rows.append({"type": question.type, **score_question(question, [p.text for p in result.passages], result.abstained, k)})
-    return score_table(rows)
+    questions = read_questions(qa)
+    return score_table([score_result(question, assistant.search(question.question, k), k) for question in questions])
 
 
 def peer_tables(python: Path, qa: Path, k: int) -> dict[str, list[tuple[str, dict]]]:
