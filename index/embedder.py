@@ -120,10 +120,6 @@ class Embedder:
         """One query vector, shape (dimension,)."""
         return self._encode([self.profile.query_prefix + text], 1)[0]
 
-    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Short texts compared with a query (the extractive summary): passage side, one batch."""
-        return self._encode([self.profile.passage_prefix + text for text in texts], 64)
-
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch
 
