@@ -65,16 +65,15 @@ def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
     return "".join(parts)
 
 
-def render_passage(passage: Passage, index: CorpusIndex, anchor: str = "", highlights: Sequence[str] = ()) -> str:
+def render_passage(passage: Passage, index: CorpusIndex, anchor: str, highlights: Sequence[str]) -> str:
     """One passage: its number and citation line, kind, court and heading path, a link to the source when it
     is on the web, its text with `highlights` marked, and its neighbours folded under "Show in context"."""
     meta = passage.document.metadata
     where = (meta.court, passage.chunk.heading_path)
     details = [_kind_badge(meta.kind)] + [escape(part) for part in where if part]
     link = source_link(meta.url)
-    id_attribute = f' id="{escape(anchor)}"' if anchor else ""
     return (
-        f'<article class="aa-passage"{id_attribute}>'
+        f'<article class="aa-passage" id="{escape(anchor)}">'
         f'<div class="aa-cite"><span class="aa-rank">{passage.rank}</span>{escape(passage.citation.text)}</div>'
         f'<div class="aa-meta">{" · ".join(details)}{link}</div>'
         f'<div class="aa-text">{highlighted(passage.text, highlights)}</div>'
@@ -82,9 +81,9 @@ def render_passage(passage: Passage, index: CorpusIndex, anchor: str = "", highl
     )
 
 
-def render_context(passage: Passage, index: CorpusIndex, around: int = CONTEXT_CHUNKS) -> str:
+def render_context(passage: Passage, index: CorpusIndex) -> str:
     """The passage among its neighbouring chunks of the same document, folded; "" when it stands alone."""
-    neighbours = index.store.neighbours(passage.document.doc_id, passage.ordinal, around, around)
+    neighbours = index.store.neighbours(passage.document.doc_id, passage.ordinal, CONTEXT_CHUNKS, CONTEXT_CHUNKS)
     if len(neighbours) <= 1:
         return ""
     items = []
