@@ -53,6 +53,17 @@ def private_data_folder(tmp_path_factory, model_cache, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (tests/browser.py), one for the whole session; skips without
+    Playwright, which is imported here only, so that the other tests run without it."""
+    pytest.importorskip("playwright.sync_api")
+    from browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
 def embedder(model_cache):
     """The product's default model, loaded once for the whole session."""
     from assistant.settings import Settings

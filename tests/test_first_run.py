@@ -27,7 +27,7 @@ from assistant.settings import SHIPPED_CASEBOOK, load_settings
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-from browser import SLOW, add_from_the_web, app_page, ask, chromium, free_port  # noqa: E402 - needs playwright
+from browser import SLOW, add_from_the_web, app_page, ask, free_port  # noqa: E402 - needs playwright
 
 BELARUS = "Is it legal to return asylum seekers to Belarus without examining their claims?"
 # Sorted as the build reads them, the background note comes first: it alone answers BELARUS.
@@ -85,12 +85,6 @@ def first_start(tmp_path_factory, embedder):
     build.join(SLOW / 1000)
     server.app.close()
     server.assistant.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 class WebSite(ThreadingHTTPServer):

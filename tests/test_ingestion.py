@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -121,9 +122,12 @@ def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and process.poll() is None:
             if (index / "chunks.sqlite").exists():
-                with sqlite3.connect(index / "chunks.sqlite") as db:
-                    if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 1:
-                        break
+                try:
+                    with closing(sqlite3.connect(index / "chunks.sqlite")) as db:
+                        if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 1:
+                            break
+                except sqlite3.OperationalError:
+                    pass  # the file exists but its tables do not yet (or it is locked): not yet
             time.sleep(0.05)
         assert process.poll() is None, "the ingest must still be running when it is killed"
         process.send_signal(signal.SIGKILL)

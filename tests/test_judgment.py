@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 import pytest
-from text_blocks import blocks_from_text
+from text_blocks import blocks_from_text, squeeze, words
 
 from ingest.judgment import split_judgment
 from ingest.records import Block, Chunk
 
 BUDGET = 200
-
-
-def words(text: str) -> int:
-    """A stand-in tokenizer for pure tests: one token per word."""
-    return len(text.split())
 
 
 def lines(*texts: str) -> list[Block]:
@@ -35,10 +29,6 @@ def by_paragraph(chunks: list[Chunk], opinion: str | None = None) -> dict[str, l
         if chunk.opinion == opinion and chunk.paragraph is not None:
             found.setdefault(chunk.paragraph, []).append(chunk)
     return found
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 # Small inputs copied from the documents ---------------------------------------------------------

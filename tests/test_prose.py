@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from text_blocks import blocks_from_text
+from text_blocks import blocks_from_text, squeeze, words
 
 from ingest.chunking import CHUNKER_VERSION, chunk_blocks
 from ingest.prose import split_prose
 from ingest.records import Block
 
 BUDGET = 200
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def words(text: str) -> int:
-    """A stand-in tokenizer for pure tests: one token per word."""
-    return len(text.split())
 
 
 YLE = [

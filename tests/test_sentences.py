@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from text_blocks import squeeze, words
 
 from ingest.sentences import fit_pieces, split_sentences
-
-
-def words(text: str) -> int:
-    """A stand-in tokenizer for pure tests: one token per word."""
-    return len(text.split())
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from text_blocks import blocks_from_text
+from text_blocks import blocks_from_text, words
 
 from ingest.records import Block, Chunk
 from ingest.statute import split_statute
 
 BUDGET = 200
-
-
-def words(text: str) -> int:
-    """A stand-in tokenizer for pure tests: one token per word."""
-    return len(text.split())
 
 
 def article(chunks: list[Chunk], number: str) -> list[Chunk]:

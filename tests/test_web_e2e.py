@@ -16,7 +16,7 @@ from assistant.settings import load_settings
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-from browser import SLOW, add_from_the_web, app_page, ask, chromium, free_port  # noqa: E402 - needs playwright
+from browser import SLOW, add_from_the_web, app_page, ask, free_port  # noqa: E402 - needs playwright
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
@@ -39,12 +39,6 @@ def server(web_index, embedder, tmp_path_factory):
     yield running
     running.app.close()
     running.assistant.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -161,12 +155,19 @@ def test_a_loopback_address_is_refused(page, server):
     assert server.assistant.index.documents() == documents, "a refused address changes nothing"
 
 
-def test_files_on_this_machine_are_not_served(server):
+def test_files_on_this_machine_are_not_served(server, tmp_path):
     from urllib.error import HTTPError
     from urllib.request import urlopen
 
+    from assistant.uploads import Upload, store_upload
+
+    # Stored as the app stores every upload (content-hash name, so a repeat is a no-op): the test must not
+    # depend on the uploads of the tests above, which do not run when it is run alone.
+    note = tmp_path / "client-note.txt"
+    note.write_text("A private note about a client, uploaded to the assistant.\n", encoding="utf-8")
+    store_upload(Upload(note, note.name), server.assistant.settings)
     uploads = sorted((server.assistant.settings.home / "uploads").iterdir())
-    assert uploads, "the tests above uploaded files"
+    assert uploads, "the note is stored as an upload"
     for path in (server.assistant.settings.index / "chunks.sqlite", uploads[0], Path("/etc/passwd")):
         with pytest.raises(HTTPError) as refused:
             urlopen(f"{server.url}gradio_api/file={path}")

@@ -1,4 +1,4 @@
-"""Blocks from the shared corpus's .txt and .md files, for the chunker tests.
+"""Blocks from the shared corpus's .txt and .md files, and small text helpers, for the chunker tests.
 
 One Block per line, Block("") for a blank line, a markdown "#" line as a role="heading" block; the
 YAML front matter of a .md file is metadata, not text. Deliberately simpler than the real text
@@ -7,6 +7,7 @@ reader, so that the chunker tests do not depend on it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingest.records import Block
@@ -26,3 +27,13 @@ def blocks_from_text(path: Path) -> list[Block]:
         else:
             blocks.append(Block(text))
     return blocks
+
+
+def words(text: str) -> int:
+    """A stand-in tokenizer for pure tests: one token per word."""
+    return len(text.split())
+
+
+def squeeze(text: str) -> str:
+    """The text without any whitespace, to compare texts whatever their line breaks and spacing."""
+    return re.sub(r"\s+", "", text)
