@@ -20,6 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from ingest.errors import UnreadableDocument
+from ingest.layout import footnote_blocks
 from ingest.records import Block, ParsedDocument
 from ingest.whitespace import LINE_BREAK, append_block, clean_inline, trim_breaks
 from ingest.word_numbering import (
@@ -342,7 +343,7 @@ def _note_blocks(package: _Package, referenced: list[tuple[str, str]]) -> list[B
         text = "\n".join(line for line in lines if line)
         if text:
             blocks.append(Block(f"[{number}] {text}"))
-    return [Block("Footnotes", role="heading"), *blocks] if blocks else []
+    return footnote_blocks(blocks)
 
 
 def _declared(package: _Package) -> dict[str, str]:

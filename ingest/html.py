@@ -17,6 +17,7 @@ import lxml.html
 from lxml import etree
 
 from ingest.errors import UnreadableDocument
+from ingest.layout import footnote_blocks
 from ingest.records import Block, ParsedDocument
 from ingest.whitespace import LINE_BREAK, clean_inline
 
@@ -108,7 +109,7 @@ def parse_html(data: bytes, source: str) -> ParsedDocument:
             notes.extend(_items(note, heading=False))
             note.drop_tree()
         items.extend(_items(content, heading=False))
-    blocks = _join_counts(items) + _note_blocks(notes)
+    blocks = _join_counts(items) + footnote_blocks([Block(note.text) for note in notes])
     if not blocks:
         raise UnreadableDocument(source, "has no visible text (only markup, scripts or navigation)")
     return ParsedDocument(blocks=blocks, declared=declared)
@@ -196,11 +197,6 @@ def _note_bodies(content: etree._Element) -> list[etree._Element]:
         if {"note", "oj-note"} & set((element.get("class") or "").split())
         and next((a for a in element.iterancestors() if a.get("class") in ("note", "oj-note")), None) is None
     ]
-
-
-def _note_blocks(notes: list[_Item]) -> list[Block]:
-    """Footnotes after the text under their own heading, so no chunker adds them to the last Article."""
-    return [Block("Footnotes", role="heading"), *(Block(note.text) for note in notes)] if notes else []
 
 
 def _items(element: etree._Element, heading: bool) -> Iterator[_Item]:

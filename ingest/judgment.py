@@ -68,10 +68,9 @@ def split_judgment(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens
     wrapped = is_hard_wrapped([b.text for b in lines if b.role != "heading"])
     operative = next((i for i, b in enumerate(lines) if OPERATIVE.match(b.text.strip())), len(lines))
     main = lines[:operative]
-    style = _numbering_style(main)
+    style, starts = _numbering_style(main)
     chunks: list[Chunk] = []
     if style is not None:
-        starts = {i: (str(n), text) for i, (n, text) in _paragraph_starts(main, style).items()}
         chunks = _chunk_section(main, starts, style, count_tokens, max_tokens, wrapped=wrapped)
     if not _mostly_numbered(chunks):
         return _chunk_section(lines, {}, "", count_tokens, max_tokens, wrapped=wrapped)
@@ -79,7 +78,7 @@ def split_judgment(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens
     if sections[0][1]:
         chunks += _operative_chunks(sections[0][1], style, count_tokens, max_tokens, wrapped)
     for label, section in sections[1:]:
-        starts = {i: (str(n), text) for i, (n, text) in _paragraph_starts(section, "ecthr").items()}
+        starts = _paragraph_starts(section, "ecthr")
         if len(starts) < 2:
             starts = {}
         chunks += _chunk_section(
@@ -88,11 +87,12 @@ def split_judgment(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens
     return chunks
 
 
-def _numbering_style(lines: Sequence[Block]) -> str | None:
-    """ "ecthr" ("1. ") or "cjeu" ("1 "), whichever numbers more paragraphs; None if neither numbers a few."""
-    counts = {style: len(_paragraph_starts(lines, style)) for style in ("ecthr", "cjeu")}
-    style = max(counts, key=lambda s: counts[s])
-    return style if counts[style] >= _MIN_PARAGRAPHS else None
+def _numbering_style(lines: Sequence[Block]) -> tuple[str | None, dict[int, tuple[str, str]]]:
+    """ "ecthr" ("1. ") or "cjeu" ("1 "), whichever numbers more paragraphs, with its paragraph starts;
+    (None, {}) if neither numbers a few."""
+    found = {style: _paragraph_starts(lines, style) for style in ("ecthr", "cjeu")}
+    style = max(found, key=lambda s: len(found[s]))
+    return (style, found[style]) if len(found[style]) >= _MIN_PARAGRAPHS else (None, {})
 
 
 def _mostly_numbered(chunks: Sequence[Chunk]) -> bool:
@@ -128,11 +128,12 @@ def _doubt(text: str) -> float:
     return 0.0
 
 
-def _paragraph_starts(lines: Sequence[Block], style: str) -> dict[int, tuple[int, str]]:
-    """Line index -> (paragraph number, text after the number) for the lines that open a paragraph."""
+def _paragraph_starts(lines: Sequence[Block], style: str, label: str = "{}") -> dict[int, tuple[str, str]]:
+    """Line index -> (the paragraph number put in `label`, text after the number) for the lines that
+    open a paragraph."""
     found = _candidates(lines, style)
     run = numbering_run([c for c, _ in found], _MAX_GAP)
-    return {found[i][0].position: (found[i][0].number, found[i][1]) for i in run}
+    return {found[i][0].position: (label.format(found[i][0].number), found[i][1]) for i in run}
 
 
 def _opinion_sections(lines: Sequence[Block]) -> list[tuple[str | None, list[Block]]]:
@@ -170,9 +171,7 @@ def _operative_chunks(
         path = push_heading(path, 0, formula)
     else:
         body = lines[:closing]
-    starts = {
-        i: (f"operative part, point {n}", text) for i, (n, text) in _paragraph_starts(body, "ecthr").items()
-    }
+    starts = _paragraph_starts(body, "ecthr", label="operative part, point {}")
     chunks = _chunk_section(
         body, starts, style, count_tokens, max_tokens, path=path, orphan="operative part", wrapped=wrapped
     )

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from ingest.records import Block
 
-FOOTNOTES_HEADING = "Footnotes"  # the heading the DOCX and HTML readers also put before footnotes
+FOOTNOTES_HEADING = "Footnotes"  # every reader sets a document's footnotes aside under this heading
 
 # pypdf passes bytes 0x80-0x9F of a WinAnsi-like font through as C1 control characters: the Charter's
 # list dashes come out as U+0097, which is cp1252's em dash. Real text never contains C1 controls.
@@ -47,8 +47,9 @@ _PAGE_NUMBER = re.compile(
 )
 
 # A word broken at a line end: letters, then a hyphen, a soft hyphen, or (Official Journal PDFs) a
-# space and a soft hyphen: "exam-", "guar\xad", "guar \xad".
-_BROKEN_WORD = re.compile(r"([^\W\d_]+)(-|\u2010| ?\u00ad)$")
+# space and a soft hyphen: "exam-", "guar\xad", "guar \xad". The lookbehind finds the same match (it
+# starts where the letters start) but tries each word once rather than from each of its letters.
+_BROKEN_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(-|\u2010| ?\u00ad)$")
 _SOFT_HYPHEN = re.compile(r" ?\u00ad$")
 _CONTINUATION = re.compile(r"([^\W\d_]+)\S*")
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
@@ -84,21 +85,26 @@ def strip_running_lines(lines: Sequence[Block]) -> list[Block]:
     a sentence that runs on to the next page: they move to the end, after a "Footnotes" heading, where
     the DOCX and HTML readers put theirs.
     """
-    furniture = _furniture(lines)
-    notes = _footnotes(lines, furniture)
+    pages = _pages(lines)
+    furniture = _furniture(lines, pages)
+    notes = _footnotes(lines, pages, furniture)
     body = [line for index, line in enumerate(lines) if index not in furniture and index not in notes]
-    if not notes:
-        return body
-    return [*body, Block(FOOTNOTES_HEADING, role="heading"), *(lines[index] for index in sorted(notes))]
+    return body + footnote_blocks([lines[index] for index in sorted(notes)])
 
 
-def _footnotes(lines: Sequence[Block], furniture: set[int]) -> set[int]:
+def footnote_blocks(notes: list[Block]) -> list[Block]:
+    """Footnotes set aside at the end of a document, under a heading that keeps a chunker from gluing
+    them to its last paragraph or Article; nothing when there are none."""
+    return [Block(FOOTNOTES_HEADING, role="heading"), *notes] if notes else []
+
+
+def _footnotes(lines: Sequence[Block], pages: list[list[int]], furniture: set[int]) -> set[int]:
     """The lines after the last running line of a page, when they are footnotes.
 
     A page ends at a change of page or, in a text file, at a blank line.
     """
     notes: set[int] = set()
-    for page in _pages(lines):
+    for page in pages:
         last = max((index for index in page if index in furniture), default=None)
         if last is None:
             continue
@@ -121,8 +127,8 @@ def _pages(lines: Sequence[Block]) -> list[list[int]]:
     return [page for page in pages if page]
 
 
-def _furniture(lines: Sequence[Block]) -> set[int]:
-    """The indexes of the running lines and page numbers in `lines`."""
+def _furniture(lines: Sequence[Block], pages: list[list[int]]) -> set[int]:
+    """The indexes of the running lines and page numbers in `lines` (split into `pages` by _pages)."""
     paged = any(line.page is not None for line in lines)
     page_count = len({line.page for line in lines if line.text})
     groups: dict[str, list[int]] = defaultdict(list)
@@ -134,21 +140,21 @@ def _furniture(lines: Sequence[Block]) -> set[int]:
     counted: set[int] = set()
     fixed: set[int] = set()
     for indexes in groups.values():
-        pages = [lines[index].page or 0 for index in indexes]
-        if len(indexes) < 3 or (paged and len(set(pages)) < len(pages)):
+        on_pages = [lines[index].page or 0 for index in indexes]
+        if len(indexes) < 3 or (paged and len(set(on_pages)) < len(on_pages)):
             continue  # a running line recurs, once per page
         if not paged and any(after - before < _MIN_LINES_APART for before, after in pairwise(indexes)):
             continue
         numbers = [[int(n) for n in _NUMBER.findall(lines[index].text)] for index in indexes]
-        kind = _running_kind(lines[indexes[0]].text, numbers, pages if paged else None)
+        kind = _running_kind(lines[indexes[0]].text, numbers, on_pages if paged else None)
         share = len(indexes) / page_count if paged else 1.0
         if kind == "counted" and share >= _RUNNING_SHARE:
             counted.update(indexes)
         elif kind == "fixed" and share >= _FIXED_RUNNING_SHARE:
             fixed.update(indexes)
-    if paged:
-        counted |= _page_numbers(lines, page_count)
-    return _grow_into(fixed, counted, lines, paged)
+    edges = _edge_indexes(pages) if paged else set()  # a text file's blank-line runs have no page edges
+    counted |= _page_numbers(lines, edges, page_count)
+    return _grow_into(fixed, counted, lines, edges)
 
 
 def _running_kind(sample: str, numbers: list[list[int]], pages: list[int] | None) -> str:
@@ -185,20 +191,19 @@ def _number_kind(values: list[int], pages: list[int] | None) -> str:
     return ""
 
 
-def _page_numbers(lines: Sequence[Block], page_count: int) -> set[int]:
+def _page_numbers(lines: Sequence[Block], edges: set[int], page_count: int) -> set[int]:
     """Bare numbers at the top or bottom of pages, when enough pages have one to show a numbering."""
-    found = {index for index in _edge_indexes(lines) if _PAGE_NUMBER.fullmatch(lines[index].text)}
+    found = {index for index in edges if _PAGE_NUMBER.fullmatch(lines[index].text)}
     pages_numbered = len({lines[index].page for index in found})
     return found if pages_numbered >= 3 and pages_numbered >= _RUNNING_SHARE * page_count else set()
 
 
-def _edge_indexes(lines: Sequence[Block]) -> set[int]:
-    return {index for page in _pages(lines) for index in page[:_EDGE_LINES] + page[-_EDGE_LINES:]}
+def _edge_indexes(pages: list[list[int]]) -> set[int]:
+    return {index for page in pages for index in page[:_EDGE_LINES] + page[-_EDGE_LINES:]}
 
 
-def _grow_into(fixed: set[int], dropped: set[int], lines: Sequence[Block], paged: bool) -> set[int]:
-    """Add the repeated lines that sit at a page edge, or next to a dropped line, until none is left."""
-    edges = _edge_indexes(lines) if paged else set()
+def _grow_into(fixed: set[int], dropped: set[int], lines: Sequence[Block], edges: set[int]) -> set[int]:
+    """Add the repeated lines at one of the page `edges` or next to a dropped line, until none is left."""
     dropped = set(dropped)
     waiting = set(fixed) - dropped
     while True:
@@ -252,6 +257,7 @@ def join_hyphenated(lines: Sequence[Block]) -> list[Block]:
 def _hyphen_usage(lines: Sequence[Block]) -> _HyphenUsage:
     vocabulary: Counter[str] = Counter()
     breaks = []
+    continued = False  # whether the line opens with the rest of a word broken at the end of the line before
     for index, line in enumerate(lines):
         words = _WORD.findall(line.text)
         broken = _BROKEN_WORD.search(line.text)
@@ -261,9 +267,10 @@ def _hyphen_usage(lines: Sequence[Block]) -> _HyphenUsage:
             words = words[:-1]
             if fragment and "\u00ad" not in broken.group(2):
                 breaks.append((broken.group(1), fragment.group(1)))
-        if index and _BROKEN_WORD.search(lines[index - 1].text):
+        if continued:
             words = words[1:]
         vocabulary.update(word.lower() for word in words)
+        continued = broken is not None
     common_words = frozenset(word for word, _ in vocabulary.most_common(_COMMON_WORDS))
     if any(_SOFT_HYPHEN.search(line.text) for line in lines):
         return _HyphenUsage(vocabulary, real_by_default=True, common_words=common_words)

@@ -12,6 +12,7 @@ import yaml
 from ingest.errors import UnreadableDocument
 from ingest.layout import clean_line, join_hyphenated, strip_running_lines
 from ingest.records import Block, ParsedDocument
+from ingest.whitespace import append_block, trim_breaks
 
 log = logging.getLogger(__name__)
 
@@ -45,28 +46,23 @@ def read_text(path: Path) -> ParsedDocument:
     `declared`. Plain text loses the running headers and hyphenated line breaks that PDF-to-text
     conversion leaves behind.
     """
-    text = _decode(_read_bytes(path), path)
+    text = _decode(path.read_bytes(), path)  # read_document reports a file that cannot be opened
     if not text.strip():
         raise UnreadableDocument(str(path), "empty file")
     lines = text.splitlines()
     if path.suffix.lower() in _MARKDOWN_SUFFIXES:
         declared, body = split_front_matter(lines)
-        blocks = _paragraphs(markdown_blocks(body))
+        line_blocks = markdown_blocks(body)
     else:
         declared = {}
-        blocks = _paragraphs(
-            join_hyphenated(strip_running_lines([Block(clean_line(line)) for line in lines]))
-        )
+        line_blocks = join_hyphenated(strip_running_lines([Block(clean_line(line)) for line in lines]))
+    blocks: list[Block] = []
+    for block in line_blocks:  # a run of blank lines becomes one paragraph break, none at either end
+        append_block(blocks, block)
+    blocks = trim_breaks(blocks)
     if not blocks:
         raise UnreadableDocument(str(path), "no text besides the front matter")
     return ParsedDocument(blocks=blocks, declared=declared)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UnreadableDocument(str(path), f"cannot open the file ({error.strerror or error})") from error
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -81,15 +77,6 @@ def _decode(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError:
         log.debug("%s is not UTF-8; reading it as cp1252", path)
         return raw.decode("cp1252", errors="replace")
-
-
-def _paragraphs(blocks: Iterable[Block]) -> list[Block]:
-    """Blocks with each run of blank lines made one paragraph break, and none at the start or end."""
-    result: list[Block] = []
-    for block in blocks:
-        if block.text or (result and result[-1].text):
-            result.append(block)
-    return result[:-1] if result and not result[-1].text else result
 
 
 def split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -1,4 +1,5 @@
-"""Whitespace rules shared by the markup readers (DOCX, HTML): how raw text runs become Block text."""
+"""Whitespace rules shared by the readers: how raw text runs (DOCX, HTML) become Block text, and how
+blank lines become paragraph breaks (DOCX, text files)."""
 
 from __future__ import annotations
 
