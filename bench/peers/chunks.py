@@ -73,9 +73,10 @@ def product_chunks(corpus: Path, max_tokens: int) -> tuple[list[dict], list[tupl
 
 
 def product_code_digest() -> str:
-    """A digest of the product's ingest code: the chunks change when it does."""
+    """A digest of the product's ingest code (readers, chunkers, and the metadata precedence in
+    assistant/ingestion.py): the chunks change when it does."""
     digest = hashlib.sha256()
-    for path in sorted((common.REPO / "ingest").glob("*.py")):
+    for path in [*sorted((common.REPO / "ingest").glob("*.py")), common.REPO / "assistant" / "ingestion.py"]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
