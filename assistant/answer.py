@@ -8,7 +8,7 @@ import numpy as np
 
 from assistant.records import Answer, Passage, SummarySentence
 from assistant.search import Retriever
-from index.store import Filters
+from index.records import Filters
 from ingest.sentences import split_sentences
 
 # Sentences are taken from the best few passages only: lower ones rarely hold a better sentence,
@@ -25,12 +25,11 @@ def answer(question: str, retriever: Retriever, k: int | None = None, filters: F
     it never contains a sentence that is not in a document.
     """
     result = retriever.search(question, k, filters)
+    passages = retriever.in_context(result.passages)
     if result.abstained:
-        return Answer(question, (), result.passages, abstained=True, unknown_names=result.unknown_names)
-    sentences = summarise(
-        result.passages, result.query_vector, retriever, retriever.settings.summary_sentences
-    )
-    return Answer(question, tuple(sentences), result.passages, abstained=False)
+        return Answer(question, (), passages, abstained=True, unknown_names=result.unknown_names)
+    sentences = summarise(passages, result.query_vector, retriever, retriever.settings.summary_sentences)
+    return Answer(question, tuple(sentences), passages, abstained=False)
 
 
 def summarise(

@@ -9,7 +9,8 @@ from ingest.records import Chunk, Document, Metadata
 
 _MONTHS = "January February March April May June July August September October November December".split()
 _INSTRUMENT = re.compile(r"^(?:Council |Commission )?(?:Regulation|Directive|Decision)\s*\([A-Z]+\)\s*(?:No\s*)?\d+/\d+")
-_SMALL_WORDS = {"v.", "and", "of", "the", "others", "de", "du", "et", "c."}
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+_SMALL_WORDS = {"v.", "and", "of", "the", "de", "du", "et", "c."}  # but "and Others", as the Court writes it
 
 
 def cite(document: Document, chunk: Chunk) -> Citation:
@@ -75,7 +76,7 @@ def _judgment_pinpoint(chunk: Chunk, cjeu: bool) -> str:
 def _ecthr_citation(meta: Metadata) -> str:
     name = re.sub(r"^CASE OF\s+", "", meta.title, flags=re.I)
     if name.replace(" v. ", " V. ").isupper():  # HUDOC titles: "CASE OF KHAN v. GERMANY"
-        name = " ".join(w.lower() if w.lower() in _SMALL_WORDS else w.capitalize() for w in name.split())
+        name = " ".join(_title_case(word) for word in name.split())
     if "Grand Chamber" in meta.court:
         name += " [GC]"
     numbers = meta.application_numbers
@@ -83,6 +84,13 @@ def _ecthr_citation(meta: Metadata) -> str:
         f"no. {numbers[0]}" if numbers else ""
     )
     return ", ".join(filter(None, (name, number_text, format_date(meta.date))))
+
+
+def _title_case(word: str) -> str:
+    """A word of a HUDOC title in capitals as the Court cites it: "Jamaa", "and", "Others", initials "A.T."."""
+    if word.lower() in _SMALL_WORDS:
+        return word.lower()
+    return word if _INITIALS.fullmatch(word) else word.capitalize()
 
 
 def format_date(iso: str) -> str:

@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
-from assistant.forms import filters_from_form
+from assistant.errors import FetchError
+from assistant.forms import FILTER_FIELDS, filters_from_values
+from assistant.records import FileOutcome, Status
 from assistant.settings import Settings, describe, load_settings
-from index.store import Filters
-from ingest.errors import AssistantError, FetchError
+from index.records import Filters
+from ingest.errors import AssistantError
 from ingest.records import KINDS
 
 EXAMPLES = """\
@@ -102,19 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=int, default=None, help="passages to return (default: 10)")
-    parser.add_argument("--kind", choices=KINDS, action="append", help="only this kind of document (repeatable)")
-    parser.add_argument("--court", help="only documents whose court or issuer contains this text")
-    parser.add_argument("--language", help="only documents in this language (ISO code: en, fr, sv…)")
-    parser.add_argument("--from", dest="date_from", metavar="DATE", help="only documents dated on or after (2012-02-23, 2012-02 or 2012)")
-    parser.add_argument("--to", dest="date_to", metavar="DATE", help="only documents dated on or before (2012-02-23, 2012-02 or 2012)")
-    parser.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
+    for spec in FILTER_FIELDS:  # one option per filter, as index.records.Filters declares them
+        many = spec.metadata["form"] in ("kinds", "ids")
+        parser.add_argument(
+            spec.metadata["flag"], dest=spec.name, action="append" if many else "store",
+            choices=KINDS if spec.metadata["form"] == "kinds" else None,
+            metavar=_METAVARS.get(spec.metadata["form"]), help=spec.metadata["help"] + (" (repeatable)" if many else ""),
+        )
     parser.add_argument("--model", help="embedding model (must be the one the index was built with)")
+
+
+_METAVARS = {"text": "TEXT", "language": "CODE", "date-from": "DATE", "date-to": "DATE", "ids": "DOC_ID"}
 
 
 def _filters(args: argparse.Namespace) -> Filters:
     # The web forms' reading: "--to 2012" reaches 2012-12-31, as it does in the app.
-    filters = filters_from_form(args.kind, args.court, args.language, args.date_from, args.date_to)
-    return replace(filters, doc_ids=tuple(args.doc or ()))
+    return filters_from_values(vars(args))
 
 
 def _assistant(settings: Settings, create: bool = False):
@@ -177,13 +181,29 @@ class _ProgressBars:
             bar.close()
 
 
-def _summary(report) -> str:
+def _summary(outcomes: list[FileOutcome]) -> str:
+    """ "2 added, 0 replaced, 1 unchanged, 0 duplicate, 1 failed": what became of the files or addresses."""
+    counted = (Status.ADDED, Status.REPLACED, Status.UNCHANGED, Status.DUPLICATE)
+    failed = sum(not outcome.status.ok for outcome in outcomes)
+    counts = [f"{sum(o.status is status for o in outcomes)} {status.value}" for status in counted]
+    return ", ".join([*counts, f"{failed} failed"])
+
+
+def _ingest_summary(report) -> str:
     rate = report.chunks / report.seconds if report.seconds else 0.0
     return (
-        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
-        f"{len(report.duplicates)} duplicate, {len(report.failed)} failed; "
-        f"{report.chunks} chunks in {report.seconds:.1f} s ({rate:.1f} chunks/s)"
+        f"{_summary(list(report.outcomes))}; {report.chunks} chunks in {report.seconds:.1f} s ({rate:.1f} chunks/s)"
     )
+
+
+def _print_failures(outcomes: list[FileOutcome], what: str) -> int:
+    """Print the files (or addresses) that failed, and why; the exit status: 1 if any failed, else 0."""
+    failed = [outcome for outcome in outcomes if not outcome.status.ok]
+    for outcome in failed:
+        print(f"  failed  {outcome.name}: {outcome.reason}", file=sys.stderr)
+    if failed:
+        print(f"asylum-assistant: {len(failed)} {what} (see above)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -194,24 +214,19 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         bars.close()
         assistant.close()
-    print(f"{_summary(report)} → {settings.index}")
+    print(f"{_ingest_summary(report)} → {settings.index}")
     for path, doc_id in report.duplicates:
         print(f"  skipped {path}: same content as document {doc_id}")
-    for path, reason in report.failed:
-        print(f"  failed  {path}: {reason}", file=sys.stderr)
-    if report.failed:
-        print(f"asylum-assistant: {len(report.failed)} file(s) could not be ingested (see above)", file=sys.stderr)
-        return 1
-    return 0
+    return _print_failures(list(report.outcomes), "file(s) could not be ingested")
 
 
 def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.download import check_url
-    from assistant.fetch import fetch, plan_fetch
+    from assistant.fetch.download import check_url
+    from assistant.fetch.fetcher import fetch, plan_fetch
 
     if args.allow_private:
         settings = settings.with_overrides(allow_private=True)
-    failed: list[tuple[str, str]] = []
+    outcomes: list[FileOutcome] = []
     planned = []
     for url in args.urls:
         try:  # addresses that cannot be fetched fail before the model is loaded
@@ -219,32 +234,24 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
             plan_fetch(url)
             planned.append(url)
         except FetchError as error:
-            failed.append((url, error.reason))
-    counts = dict.fromkeys(("added", "replaced", "unchanged", "duplicate"), 0)
+            outcomes.append(FileOutcome(url, Status.NOT_FETCHED, reason=error.reason))
     if planned:
         assistant = _assistant(settings, create=True)
         try:
             for url in planned:
                 try:
-                    result = fetch(assistant, url)
+                    outcome = fetch(assistant, url)
                 except FetchError as error:
-                    failed.append((url, error.reason))
+                    outcomes.append(FileOutcome(url, Status.NOT_FETCHED, reason=error.reason))
                     continue
-                counts[result.status] += 1
-                print(f"  {result.status:<9} {result.doc_id}: {result.title} ← {url}")
-                for note in result.notes:
+                outcomes.append(outcome)
+                print(f"  {outcome.status.value:<9} {outcome.doc_id}: {outcome.document.metadata.title} ← {url}")
+                for note in outcome.notes:
                     print(f"            note: {note}")
         finally:
             assistant.close()
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    print(f"{summary}, {len(failed)} failed → {settings.index}")
-    for url, reason in failed:
-        print(f"  failed  {url}: {reason}", file=sys.stderr)
-    if failed:
-        print(f"asylum-assistant: {len(failed)} address(es) could not be fetched (see above)",
-              file=sys.stderr)
-        return 1
-    return 0
+    print(f"{_summary(outcomes)} → {settings.index}")
+    return _print_failures(outcomes, "address(es) could not be fetched")
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -306,17 +313,21 @@ def run_docs(args: argparse.Namespace, settings: Settings) -> int:
     from index.corpus import CorpusIndex
 
     index = CorpusIndex.open(settings.index)
-    for document, chunks in index.documents():
-        print(f"{document.doc_id}\t{document.metadata.kind}\t{document.metadata.title}\t{chunks}")
+    for listed in index.documents():
+        meta = listed.document.metadata
+        print(f"{listed.document.doc_id}\t{meta.kind}\t{meta.title}\t{listed.chunks}")
     return 0
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.core import remove_document  # without the model: removing embeds nothing
     from index.corpus import CorpusIndex
 
     index = CorpusIndex.open(settings.index)
-    document = index.remove(args.doc_id)
-    index.close()
+    try:
+        document = remove_document(index, settings, args.doc_id)
+    finally:
+        index.close()
     print(f"removed {document.doc_id}: {document.metadata.title}")
     return 0
 
@@ -325,7 +336,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from assistant.casebook import needs_casebook
-    from assistant.web import check_exposure, start  # imports gradio
+    from assistant.web.app import check_exposure, start  # imports gradio
 
     settings = settings.with_overrides(host=args.host, port=args.port, password=args.password)
     check_exposure(settings)  # a refusal comes before the model is loaded
@@ -364,7 +375,7 @@ def _casebook_built(state, bars: _ProgressBars) -> None:
     if state.error:
         print(f"asylum-assistant: indexing the casebook stopped: {state.error}", file=sys.stderr)
         return
-    print(f"asylum-assistant: casebook indexed: {_summary(state.report)}", file=sys.stderr)
+    print(f"asylum-assistant: casebook indexed: {_ingest_summary(state.report)}", file=sys.stderr)
     for path, reason in state.failed:
         print(f"  failed  {path}: {reason}", file=sys.stderr)
 

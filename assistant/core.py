@@ -6,14 +6,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.answer import answer
-from assistant.ingestion import IngestReport, ProgressCallback, chunk_token_budget, ingest
+from assistant.ingestion import IngestReport, ProgressCallback, chunk_budget, ingest
+from assistant.precedents import CaseMatch, find_precedents
 from assistant.records import Answer
 from assistant.search import Retriever, SearchResult
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from index.manifest import Manifest
-from index.store import Filters
+from index.records import Filters, ListedDocument
 from ingest.chunking import CHUNKER_VERSION
 from ingest.records import Document
 
@@ -23,10 +24,23 @@ def expected_manifest(embedder: Embedder, settings: Settings) -> Manifest:
     return Manifest(
         model=settings.model,
         dimension=embedder.dimension,
-        chunk_tokens=chunk_token_budget(embedder, settings),
+        chunk_tokens=chunk_budget(embedder, settings).limit,
         chunker_version=CHUNKER_VERSION,
         embed_context=settings.embed_context,
     )
+
+
+def remove_document(index: CorpusIndex, settings: Settings, doc_id: str) -> Document:
+    """Remove a document from the index, and the copy of its file the assistant kept (an upload, a download).
+
+    The one way documents are removed: by `remove` on the command line, the web app, and `fetch` when a newer
+    version of a document replaces the older one.
+    """
+    document = index.remove(doc_id)
+    index.flush()
+    if settings.is_stored_copy(document.source):
+        Path(document.source).unlink(missing_ok=True)
+    return document
 
 
 class Assistant:
@@ -39,20 +53,30 @@ class Assistant:
         self.retriever = Retriever(self.index, self.embedder, settings)
 
     def answer(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Answer:
+        """The cited passages for a question and a summary made of their sentences, or an abstention."""
         return answer(question, self.retriever, k, filters)
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> SearchResult:
+        """The passages that best match a query, best first."""
         return self.retriever.search(query, k, filters)
+
+    def precedents(self, facts: str, filters: Filters = Filters(), cases: int = 10) -> list[CaseMatch]:
+        """The cases whose paragraphs best match a fact pattern, best first."""
+        return find_precedents(self.retriever, facts, filters, cases)
 
     def ingest(
         self, paths: Iterable[Path], on_progress: ProgressCallback | None = None, metadata: dict | None = None
     ) -> IngestReport:
+        """Add files and folders to the index: one outcome per file."""
         return ingest(paths, self.index, self.embedder, self.settings, on_progress, metadata)
 
     def remove(self, doc_id: str) -> Document:
-        document = self.index.remove(doc_id)
-        self.index.flush()
-        return document
+        """Remove a document, and the copy the assistant kept of its file."""
+        return remove_document(self.index, self.settings, doc_id)
+
+    def documents(self) -> list[ListedDocument]:
+        """Every document of the index with its number of passages."""
+        return self.index.documents()
 
     def close(self) -> None:
         self.index.close()

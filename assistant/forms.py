@@ -1,13 +1,14 @@
 """What a user types into the web app's forms, its API or the command line, checked and turned into the core's
-values."""
+values: search filters (declared once, by index.records.Filters) and the description of uploaded files."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import Field, fields
 
-from index.store import Filters
-from ingest.errors import BadSetting
+from assistant.errors import BadSetting
+from index.records import Filters
 from ingest.metadata import find_date
 from ingest.records import KINDS
 
@@ -16,21 +17,53 @@ WEB_ADDRESS = re.compile(r"https?://[^\s/]+")
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
+FILTER_FIELDS: tuple[Field, ...] = fields(Filters)
+# The filters a page or the API offers: all but the choice of documents by id (a command-line option).
+PAGE_FILTERS = tuple(spec for spec in FILTER_FIELDS if spec.metadata["form"] != "ids")
 
-def filters_from_form(
-    kinds: Sequence[str] | None = None, court: str = "", language: str = "", date_from: str = "", date_to: str = ""
-) -> Filters:
-    """The search filters a form (or an API call) describes; BadSetting names the field that is wrong."""
-    unknown = [kind for kind in kinds or () if kind not in KINDS]
+
+def filters_from_values(values: Mapping[str, object]) -> Filters:
+    """The filters that values by field name describe (a form, an API call, command-line options); missing or
+    empty ones restrict nothing. BadSetting names the field that is wrong."""
+    parsed = {spec.name: _READERS[spec.metadata["form"]](values.get(spec.name), spec) for spec in FILTER_FIELDS}
+    filters = Filters(**parsed)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise BadSetting(f"the date range is empty: {values.get('date_from')} is after {values.get('date_to')}")
+    return filters
+
+
+def _kinds(value: object, spec: Field) -> tuple[str, ...]:
+    kinds = tuple(value or ())
+    unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
         raise BadSetting(f"unknown kind {unknown[0]!r}: use one of {', '.join(KINDS)}")
-    start, end = date_bound(date_from, "from", end=False), date_bound(date_to, "to", end=True)
-    if start and end and start > end:
-        raise BadSetting(f"the date range is empty: {date_from} is after {date_to}")
-    return Filters(
-        kinds=tuple(kinds or ()), court=(court or "").strip(), language=(language or "").strip().lower(),
-        date_from=start, date_to=end,
-    )
+    return kinds
+
+
+def _text(value: object, spec: Field) -> str:
+    return str(value or "").strip()
+
+
+def _language(value: object, spec: Field) -> str:
+    return _text(value, spec).lower()
+
+
+def _date_from(value: object, spec: Field) -> str:
+    return date_bound(str(value or ""), spec.metadata["label"].lower(), end=False)
+
+
+def _date_to(value: object, spec: Field) -> str:
+    return date_bound(str(value or ""), spec.metadata["label"].lower(), end=True)
+
+
+def _ids(value: object, spec: Field) -> tuple[str, ...]:
+    return tuple(value or ())
+
+
+_READERS: dict[str, Callable[[object, Field], object]] = {
+    "kinds": _kinds, "text": _text, "language": _language, "date-from": _date_from, "date-to": _date_to,
+    "ids": _ids,
+}
 
 
 def date_bound(text: str, field: str, end: bool) -> str:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.records import FileOutcome, Status
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from ingest.chunking import chunk_blocks
 from ingest.errors import AssistantError, UnreadableDocument
 from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
-from ingest.reader import file_format, read_document
-from ingest.records import Chunk, Document, Metadata
+from ingest.reader import load_source, read_document
+from ingest.records import Chunk, Document, Metadata, SourceFile
+from ingest.sentences import TokenBudget
 
 
 @dataclass(frozen=True)
@@ -33,25 +34,52 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestReport:
-    """What an ingest did, file by file."""
+    """What an ingest did: one outcome per file, in the order the files were found."""
 
-    added: list[str] = field(default_factory=list)  # doc ids
-    replaced: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc id already holding that content)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    chunks: int = 0
-    seconds: float = 0.0
+    outcomes: tuple[FileOutcome, ...]
+    seconds: float
+
+    def named(self, status: Status) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status is status]
+
+    @property
+    def added(self) -> list[str]:
+        return [outcome.doc_id for outcome in self.named(Status.ADDED)]
+
+    @property
+    def replaced(self) -> list[str]:
+        return [outcome.doc_id for outcome in self.named(Status.REPLACED)]
+
+    @property
+    def unchanged(self) -> list[str]:
+        return [outcome.doc_id for outcome in self.named(Status.UNCHANGED)]
+
+    @property
+    def duplicates(self) -> list[tuple[str, str]]:
+        """(file, id of the document that already holds its content)."""
+        return [(outcome.name, outcome.doc_id) for outcome in self.named(Status.DUPLICATE)]
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        """(file, why it could not be ingested)."""
+        return [(outcome.name, outcome.reason) for outcome in self.named(Status.FAILED)]
+
+    @property
+    def chunks(self) -> int:
+        """Chunks embedded and stored."""
+        return sum(outcome.chunks for outcome in self.outcomes)
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    document: Document
+    """A file read and chunked, waiting to be embedded."""
+
+    position: int  # in the list of files found
+    document: Document  # its doc_id is the one wanted; the index may make it unique
     chunks: list[Chunk]
     texts: list[str]  # what is embedded for each chunk
-    replaces: bool
 
 
 def ingest(
@@ -67,44 +95,72 @@ def ingest(
     `metadata` overrides what is known of every file (the web app's upload form).
     """
     started = time.perf_counter()
-    report = IngestReport()
-    files = discover(paths, report)
+    manifests = _Manifests()
+    files, outcomes = _discover(paths, manifests)
+    budget = chunk_budget(embedder, settings)
     prepared: list[_Prepared] = []
-    for number, (path, root) in enumerate(files, 1):
+    twins: dict[int, _Prepared] = {}  # files whose content another file of this run has, by position
+    for position, (path, root) in enumerate(files):
         try:
-            item = _prepare(path, root, index, embedder, settings, metadata or {}, report, prepared)
-            if item:
-                prepared.append(item)
+            source = load_source(path)
+            known = _already_indexed(source, index, bool(metadata))
+            twin = next((item for item in prepared if item.document.content_hash == source.content_hash), None)
+            if known:
+                outcomes[position] = known
+            elif twin:
+                twins[position] = twin
+            else:
+                prepared.append(_prepare(position, source, root, embedder, settings, budget, manifests, metadata))
         except AssistantError as error:
-            report.failed.append((str(path), error.reason if isinstance(error, UnreadableDocument) else str(error)))
+            reason = error.reason if isinstance(error, UnreadableDocument) else str(error)
+            outcomes[position] = FileOutcome(str(path), Status.FAILED, reason=reason)
         if on_progress:
-            on_progress(Progress("reading", number, len(files)))
+            on_progress(Progress("reading", position + 1, len(files)))
+    stored = _embed_and_store(prepared, index, embedder, on_progress)
+    for item in prepared:
+        document, replaced = stored[item.position]
+        status = Status.REPLACED if replaced else Status.ADDED
+        outcomes[item.position] = FileOutcome(item.document.source, status, document, len(item.chunks))
+    for position, twin in twins.items():
+        outcomes[position] = FileOutcome(str(files[position][0]), Status.DUPLICATE, stored[twin.position][0])
+    ordered = tuple(outcome for _, outcome in sorted(outcomes.items(), key=lambda pair: pair[0]))
+    return IngestReport(ordered, time.perf_counter() - started)
+
+
+def _embed_and_store(
+    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, on_progress: ProgressCallback | None
+) -> dict[int, tuple[Document, bool]]:
+    """Embed each prepared file's chunks and store it whole; by position, the stored document and whether it
+    replaced an older version."""
     total_chunks = sum(len(item.chunks) for item in prepared)
     done_chunks = 0
+    stored: dict[int, tuple[Document, bool]] = {}
     try:
         for number, item in enumerate(prepared, 1):
 
-            def advance(batch: int) -> None:
+            def advance(batch: int, documents_done: int = number - 1) -> None:
                 nonlocal done_chunks
                 done_chunks += batch
                 if on_progress:
-                    on_progress(Progress("embedding", done_chunks, total_chunks, number - 1, len(prepared)))
+                    on_progress(Progress("embedding", done_chunks, total_chunks, documents_done, len(prepared)))
 
             vectors = embedder.embed_passages(item.texts, on_batch=advance)
-            index.add(item.document, item.chunks, vectors)
-            (report.replaced if item.replaces else report.added).append(item.document.doc_id)
-            report.chunks += len(item.chunks)
+            replaces = index.document_by_source(item.document.source) is not None
+            stored[item.position] = index.add(item.document, item.chunks, vectors), replaces
             if on_progress:
                 on_progress(Progress("embedding", done_chunks, total_chunks, number, len(prepared)))
     finally:
         index.flush()
-    report.seconds = time.perf_counter() - started
-    return report
+    return stored
 
 
-def discover(paths: Iterable[Path], report: IngestReport) -> list[tuple[Path, Path]]:
-    """Every file to ingest with the folder it was found in (whose MANIFEST.tsv describes it)."""
+def _discover(
+    paths: Iterable[Path], manifests: _Manifests
+) -> tuple[list[tuple[Path, Path]], dict[int, FileOutcome]]:
+    """Every file to ingest with the folder it was found in (whose MANIFEST.tsv describes it), and the
+    outcomes of the paths that do not exist, by position (after the files)."""
     found: list[tuple[Path, Path]] = []
+    missing: list[Path] = []
     for path in map(Path, paths):
         path = path.expanduser().resolve()
         if path.is_dir():
@@ -114,60 +170,76 @@ def discover(paths: Iterable[Path], report: IngestReport) -> list[tuple[Path, Pa
                     if child.name != MANIFEST_NAME:
                         found.append((child, path))
         elif path.is_file():
-            found.append((path, _described_by(path)))
+            found.append((path, manifests.folder_describing(path)))
         else:
-            report.failed.append((str(path), "no such file or folder"))
-    return found
+            missing.append(path)
+    outcomes = {
+        len(found) + n: FileOutcome(str(path), Status.FAILED, reason="no such file or folder")
+        for n, path in enumerate(missing)
+    }
+    return found, outcomes
 
 
-def _described_by(path: Path, levels: int = 3) -> Path:
-    """The nearest folder above a single file whose MANIFEST.tsv lists it (a file picked out of a corpus)."""
-    for folder in list(path.parents)[:levels]:
-        if path.relative_to(folder).as_posix() in read_manifest(folder):
-            return folder
-    return path.parent
+class _Manifests:
+    """The MANIFEST.tsv of each folder, read once per ingest."""
+
+    def __init__(self):
+        self._rows: dict[Path, dict[str, dict[str, str]]] = {}
+
+    def rows(self, folder: Path) -> dict[str, dict[str, str]]:
+        if folder not in self._rows:
+            self._rows[folder] = read_manifest(folder)
+        return self._rows[folder]
+
+    def row(self, path: Path, root: Path) -> dict[str, str] | None:
+        return self.rows(root).get(path.relative_to(root).as_posix())
+
+    def folder_describing(self, path: Path, levels: int = 3) -> Path:
+        """The nearest folder above a single file whose MANIFEST.tsv lists it (a file picked out of a corpus)."""
+        for folder in list(path.parents)[:levels]:
+            if self.row(path, folder) is not None:
+                return folder
+        return path.parent
+
+
+def _already_indexed(source: SourceFile, index: CorpusIndex, redescribed: bool) -> FileOutcome | None:
+    """UNCHANGED when the index has this file as it is (and it is not given new metadata), DUPLICATE when it has
+    its content from another file; else None."""
+    name = str(source.path)
+    existing = index.document_by_source(name)
+    if existing and existing.content_hash == source.content_hash and not redescribed:
+        return FileOutcome(name, Status.UNCHANGED, existing)
+    twin = index.document_by_hash(source.content_hash)
+    if twin and twin.source != name:
+        return FileOutcome(name, Status.DUPLICATE, twin)
+    return None
 
 
 def _prepare(
-    path: Path, root: Path, index: CorpusIndex, embedder: Embedder, settings: Settings,
-    override: dict[str, object], report: IngestReport, pending: list[_Prepared],
-) -> _Prepared | None:
-    """Read and chunk one file, or return None when the index (or this run: `pending`) already has it."""
-    fmt = file_format(path)
-    data = path.read_bytes()
-    content_hash = hashlib.sha256(data).hexdigest()
-    source = str(path)
-    existing = index.store.document_by_source(source)
-    if existing and existing.content_hash == content_hash and not override:
-        report.unchanged.append(existing.doc_id)
-        return None
-    twin = index.store.document_by_hash(content_hash) or next(
-        (item.document for item in pending if item.document.content_hash == content_hash), None
-    )
-    if twin and twin.source != source:
-        report.duplicates.append((source, twin.doc_id))
-        return None
-    parsed = read_document(path)
-    relative = path.relative_to(root)
-    row = read_manifest(root).get(relative.as_posix())
-    meta = resolve(override, from_manifest_row(row) if row else {}, from_declared(parsed.declared),
-                   inferred=infer(parsed.blocks, relative))
-    chunks = chunk_blocks(parsed.blocks, meta.kind, embedder.count_tokens, chunk_token_budget(embedder, settings))
+    position: int, source: SourceFile, root: Path, embedder: Embedder, settings: Settings, budget: TokenBudget,
+    manifests: _Manifests, override: dict[str, object] | None,
+) -> _Prepared:
+    """Read and chunk one file, and make the texts its chunks are embedded as."""
+    parsed = read_document(source)
+    row = manifests.row(source.path, root)
+    meta = resolve(override or {}, from_manifest_row(row) if row else {}, from_declared(parsed.declared),
+                   inferred=infer(parsed.blocks, source.path.relative_to(root)))
+    chunks = chunk_blocks(parsed.blocks, meta.kind, budget)
+    name = str(source.path)
     if not chunks:
-        raise UnreadableDocument(source, "no text found in the file")
-    taken = {item.document.doc_id for item in pending}  # ids given in this run, not stored yet
-    doc_id = existing.doc_id if existing else _new_doc_id(path, fmt, index, taken)
-    document = Document(doc_id=doc_id, source=source, content_hash=content_hash, format=fmt, metadata=meta)
+        raise UnreadableDocument(name, "no text found in the file")
+    # The index keeps the id of the document this one replaces, and makes a new one's id unique.
+    document = Document(wanted_id(source.path), name, source.content_hash, source.format, meta)
     texts = [embedding_text(meta, chunk, settings, embedder.count_tokens) for chunk in chunks]
-    return _Prepared(document, chunks, texts, replaces=existing is not None)
+    return _Prepared(position, document, chunks, texts)
 
 
-def chunk_token_budget(embedder: Embedder, settings: Settings) -> int:
+def chunk_budget(embedder: Embedder, settings: Settings) -> TokenBudget:
     """Word pieces left for a chunk's text once the model's special tokens and the context are counted."""
     reserved = 2 + embedder.count_tokens(embedder.profile.passage_prefix)  # [CLS] and [SEP], and "passage: "
     if settings.embed_context != "none":
         reserved += settings.context_tokens
-    return embedder.max_tokens - reserved
+    return TokenBudget(embedder.count_tokens, embedder.max_tokens - reserved)
 
 
 def embedding_text(meta: Metadata, chunk: Chunk, settings: Settings, count_tokens: Callable[[str], int]) -> str:
@@ -182,11 +254,6 @@ def embedding_text(meta: Metadata, chunk: Chunk, settings: Settings, count_token
     return f"{' '.join(words)}\n{chunk.text}" if words else chunk.text
 
 
-def _new_doc_id(path: Path, fmt: str, index: CorpusIndex, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "document"
-    candidates = [base, f"{base}-{fmt}"] + [f"{base}-{fmt}-{n}" for n in range(2, 1000)]
-    for candidate in candidates:
-        if candidate not in taken and not index.store.doc_id_taken(candidate):
-            return candidate
-    raise AssistantError(f"{path}: too many documents named {base!r}")
-
+def wanted_id(path: Path) -> str:
+    """The id a new document read from `path` asks for: its file name, readable ("hirsi-jamaa-v-italy-gc-2012")."""
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "document"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from assistant.records import Passage
 from assistant.search import Retriever
-from index.store import Filters
+from index.records import Filters
 from ingest.records import Metadata
 
 CASE_KINDS = ("case-law", "note")
@@ -40,7 +40,7 @@ def find_precedents(
         groups.setdefault(case_key(passage.document.metadata, passage.document.doc_id), []).append(passage)
     matches = []
     for passages in groups.values():
-        best = passages[:per_case]
+        best = tuple(passages[:per_case])
         judgment = next((p for p in passages if p.document.metadata.kind == "case-law"), passages[0])
         meta = judgment.document.metadata
         matches.append(
@@ -49,10 +49,12 @@ def find_precedents(
                 court=meta.court,
                 date=meta.date,
                 score=sum(w * p.score for w, p in zip(PARAGRAPH_WEIGHTS, best)),
-                passages=tuple(best),
+                passages=best,
             )
         )
-    return sorted(matches, key=lambda match: match.score, reverse=True)[:cases]
+    matches = sorted(matches, key=lambda match: match.score, reverse=True)[:cases]
+    shown = iter(retriever.in_context(tuple(p for match in matches for p in match.passages)))
+    return [replace(match, passages=tuple(next(shown) for _ in match.passages)) for match in matches]
 
 
 def is_about_a_case(meta: Metadata) -> bool:

@@ -1,4 +1,5 @@
-"""Turning a question into an FTS5 query: content words, plus legal references kept together as phrases."""
+"""Reading a question: the terms of its lexical search (content words, legal references kept together as
+phrases), the names it mentions, and the statute Articles it cites."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ def _spell_out_protocols(question: str) -> str:
     return _PROTOCOL_SHORT.sub(lambda m: f"Article {m[2]} of Protocol No. {m[1]}", question)
 
 
-def fts_query(question: str) -> str | None:
-    """An FTS5 MATCH expression (terms joined by OR, best matches ranked by BM25), or None if nothing is left."""
+def lexical_terms(question: str) -> tuple[str, ...]:
+    """The words and phrases a lexical search looks for, lower case: "article 4 of protocol no 4", "27765 09",
+    "expulsion"...; any of them may match (BM25 ranks the passages that match more, and rarer, terms first)."""
     question = _spell_out_protocols(question)
     phrases = []
     for pattern in _REFERENCES:
@@ -44,10 +46,7 @@ def fts_query(question: str) -> str | None:
             words = ["article" if w in ("art", "articles", "arts") else w for w in words]
             phrases.append(" ".join(words))
     terms = [w for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    unique = list(dict.fromkeys(phrases + terms))
-    if not unique:
-        return None
-    return " OR ".join(f'"{term}"' for term in unique)
+    return tuple(dict.fromkeys(phrases + terms))
 
 
 # Capitalised words that are names of nothing in particular: legal vocabulary and sentence openers.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
+from index.records import StoredChunk
 from ingest.records import Chunk, Document
 
 
@@ -26,6 +28,8 @@ class Passage:
     document: Document
     chunk: Chunk
     citation: Citation
+    # The chunks around it in its document, itself included, in order ("Show in context"); () until asked for.
+    context: tuple[StoredChunk, ...] = ()
 
     @property
     def text(self) -> str:
@@ -94,3 +98,35 @@ class Answer:
             "abstained": self.abstained,
             "passages": [passage.as_json() for passage in self.passages],
         }
+
+
+class Status(str, Enum):
+    """What became of a file (or a web address) that was to be added to the corpus."""
+
+    ADDED = "added"
+    REPLACED = "replaced"  # a newer version of a document already there (same file, or same web address)
+    UNCHANGED = "unchanged"  # already there as it is: nothing to do
+    DUPLICATE = "duplicate"  # its content is already there, from another file
+    FAILED = "failed"  # it could not be read
+    REFUSED = "refused"  # not taken: a type or size the web app does not accept
+    NOT_FETCHED = "not fetched"  # a web address that could not be downloaded
+
+    @property
+    def ok(self) -> bool:
+        return self in (Status.ADDED, Status.REPLACED, Status.UNCHANGED, Status.DUPLICATE)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one file, upload or web address: the one record the CLI, the web app and fetch count and show."""
+
+    name: str  # what the user knows it by: a path, the name of an uploaded file, a web address
+    status: Status
+    document: Document | None = None  # the document it became, or the one that already holds its content
+    chunks: int = 0  # passages embedded for it
+    reason: str = ""  # why it failed, was refused or not fetched
+    notes: tuple[str, ...] = ()  # things the user may want to know ("HUDOC did not describe the judgment…")
+
+    @property
+    def doc_id(self) -> str:
+        return self.document.doc_id if self.document else ""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import ascii_letters
 
 import numpy as np
 
 from assistant.citations import cite
-from assistant.query import article_references, fts_query, instrument_words, proper_names
+from assistant.query import article_references, instrument_words, lexical_terms, proper_names
 from assistant.ranking import (
     drop_near_duplicates,
     reciprocal_rank_fusion,
@@ -19,7 +19,7 @@ from assistant.records import Passage
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
-from index.store import Filters, StoredChunk
+from index.records import Filters, StoredChunk
 from ingest.metadata import detect_language
 from ingest.records import Document
 
@@ -37,6 +37,7 @@ class SearchResult:
 
 # A question about an Article says little besides the citation ("does it apply at the border?").
 _WORDS_BESIDES_THE_ARTICLE = 3
+CONTEXT_RADIUS = 2  # chunks shown before and after a passage under "Show in context"
 
 
 class Retriever:
@@ -54,15 +55,14 @@ class Retriever:
         query_vector = self.embedder.embed_query(query)
         depth = max(self.settings.candidates, k)
         dense = self.index.dense_search(query_vector, depth, filters)
-        match = fts_query(query)
-        lexical = self.index.lexical_search(match, depth, filters) if match else []
+        lexical = self.index.lexical_search(lexical_terms(query), depth, filters)
         fused = reciprocal_rank_fusion(
             [[i for i, _ in dense], [i for i, _ in lexical]], [1.0, self.settings.lexical_weight], self.settings.rrf_k
         )
         stored = self.index.chunks(list(fused))
         cited = self.cited_articles(query, filters)
         stored.update((entry.id, entry) for entry in cited)
-        documents = self.index.store.documents_by_id({entry.doc_id for entry in stored.values()})
+        documents = self.index.documents_by_id({entry.doc_id for entry in stored.values()})
         weighted = {i: score * self._weight(stored[i], documents) for i, score in fused.items() if i in stored}
         weighted = with_document_evidence(
             weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
@@ -76,7 +76,7 @@ class Retriever:
         similarity = dict(dense)
         unknown = [i for i, _ in kept if i not in similarity]
         if unknown:
-            similarity.update(zip(unknown, (self.index.store.vectors(unknown) @ query_vector).tolist()))
+            similarity.update(zip(unknown, (self.index.vectors(unknown) @ query_vector).tolist()))
         passages = []
         for rank, (chunk_id, score) in enumerate(kept, 1):
             entry = stored[chunk_id]
@@ -91,6 +91,11 @@ class Retriever:
         unknown = self.unknown_names(query)
         return SearchResult(query, tuple(passages), best < self.min_score or bool(unknown), query_vector, unknown)
 
+    def in_context(self, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
+        """The passages, each with the chunks around it in its document (one query for all)."""
+        around = self.index.around([(p.document.doc_id, p.ordinal) for p in passages], CONTEXT_RADIUS)
+        return tuple(replace(p, context=tuple(around[(p.document.doc_id, p.ordinal)])) for p in passages)
+
     def cited_articles(self, query: str, filters: Filters) -> list[StoredChunk]:
         """The chunks of the statute Articles a question is about ("What does Article 33 of the Refugee
         Convention say?"): cited by number, its other words naming one statute better than the others; in order.
@@ -100,9 +105,9 @@ class Retriever:
         """
         found: list[StoredChunk] = []
         for reference in article_references(query):
-            candidates = self.index.store.article_chunks(reference.article, filters)
+            candidates = self.index.article_chunks(reference.article, filters)
             if not candidates and not reference.article.isdigit():  # "Article 1A": the texts number it "1"
-                candidates = self.index.store.article_chunks(reference.article.rstrip(ascii_letters), filters)
+                candidates = self.index.article_chunks(reference.article.rstrip(ascii_letters), filters)
             # The statute whose title shares most words with the question; of equals, the one whose title says
             # least else ("Protocol No. 4 to the Convention" over a booklet "supplemented by Protocols Nos. 1, 4").
             match, other_words = {}, {}
@@ -126,7 +131,7 @@ class Retriever:
         corpus' names their own way, so the check would mislead there)."""
         if detect_language(query, min_words=5) != "en":
             return ()
-        return tuple(name for name in proper_names(query) if not self.index.store.mentions(name))
+        return tuple(name for name in proper_names(query) if not self.index.mentions(name))
 
     @property
     def min_score(self) -> float:

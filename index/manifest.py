@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from ingest.errors import IndexMismatch
+from index.errors import IndexMismatch
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

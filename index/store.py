@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from index.errors import StorageError
+from index.records import Filters, ListedDocument, StoredChunk
 from ingest.records import Chunk, Document, Metadata
 
 SCHEMA = """
@@ -66,52 +68,28 @@ _DOCUMENT_FIELDS = (
 _DOCUMENT_COLUMNS = ", ".join(_DOCUMENT_FIELDS)
 
 
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as the index holds it: its row id (also its FAISS id), document and position."""
-
-    id: int
-    doc_id: str
-    ordinal: int
-    chunk: Chunk
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which chunks a search may return. Empty fields restrict nothing."""
-
-    kinds: tuple[str, ...] = ()
-    court: str = ""  # substring, case-insensitive: "Human Rights" matches both ECtHR formations
-    language: str = ""
-    date_from: str = ""  # ISO dates, inclusive
-    date_to: str = ""
-    doc_ids: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return any((self.kinds, self.court, self.language, self.date_from, self.date_to, self.doc_ids))
-
-    def sql(self) -> tuple[str, list[str]]:
-        """A WHERE clause over `documents d` and its parameters."""
-        clauses, params = [], []
-        if self.kinds:
-            clauses.append(f"d.kind IN ({','.join('?' * len(self.kinds))})")
-            params += self.kinds
-        if self.court:
-            clauses.append("d.court LIKE ?")
-            params.append(f"%{self.court}%")
-        if self.language:
-            clauses.append("d.language = ?")
-            params.append(self.language)
-        if self.date_from:
-            clauses.append("d.date != '' AND d.date >= ?")
-            params.append(self.date_from)
-        if self.date_to:
-            clauses.append("d.date != '' AND d.date <= ?")
-            params.append(self.date_to)
-        if self.doc_ids:
-            clauses.append(f"d.doc_id IN ({','.join('?' * len(self.doc_ids))})")
-            params += self.doc_ids
-        return (" AND ".join(clauses) or "1"), params
+def _where(filters: Filters) -> tuple[str, list[str]]:
+    """A WHERE clause over `documents d` for `filters`, and its parameters."""
+    clauses, params = [], []
+    if filters.kinds:
+        clauses.append(f"d.kind IN ({','.join('?' * len(filters.kinds))})")
+        params += filters.kinds
+    if filters.court:
+        clauses.append("d.court LIKE ?")
+        params.append(f"%{filters.court}%")
+    if filters.language:
+        clauses.append("d.language = ?")
+        params.append(filters.language)
+    if filters.date_from:
+        clauses.append("d.date != '' AND d.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        clauses.append("d.date != '' AND d.date <= ?")
+        params.append(filters.date_to)
+    if filters.doc_ids:
+        clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+        params += filters.doc_ids
+    return (" AND ".join(clauses) or "1"), params
 
 
 class Store:
@@ -187,30 +165,30 @@ class Store:
         ).fetchall()
         return {row[0]: _document(row) for row in rows}
 
-    def documents(self) -> list[tuple[Document, int]]:
+    def documents(self) -> list[ListedDocument]:
         """Every document with its chunk count, by kind then title."""
         rows = self._db().execute(
             f"SELECT {', '.join('d.' + name for name in _DOCUMENT_FIELDS)}, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
             "FROM documents d ORDER BY d.kind, d.title"
         ).fetchall()
-        return [(_document(row[:-1]), row[-1]) for row in rows]
-
-    def doc_id_taken(self, doc_id: str) -> bool:
-        return self._db().execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+        return [ListedDocument(_document(row[:-1]), row[-1]) for row in rows]
 
     def put_document(
         self, document: Document, chunks: list[Chunk], vectors: np.ndarray
-    ) -> tuple[list[int], list[int]]:
+    ) -> tuple[Document, list[int], list[int]]:
         """Insert a document, replacing one from the same source, in one transaction.
 
-        Returns the ids of the chunks added and of those removed with the replaced version.
+        The document keeps the id of the one it replaces; a new one gets `document.doc_id` if it is free, else the
+        first free of "<id>-<format>", "<id>-<format>-2"... (chosen inside the transaction, so that two writers
+        never take the same). Returns the document as stored, and the ids of the chunks added and removed.
         """
         meta = document.metadata
         context = " ".join(filter(None, (meta.title, meta.citation)))
         with self.transaction() as db:
             old = db.execute("SELECT doc_id FROM documents WHERE source = ?", (document.source,)).fetchone()
             removed = self._delete(db, old[0]) if old else []
+            document = replace(document, doc_id=old[0] if old else _free_id(db, document))
             db.execute(
                 f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES ({','.join('?' * 15)})",
                 (
@@ -237,7 +215,7 @@ class Store:
                     (cursor.lastrowid, chunk.text, f"{context} {chunk.heading_path}"),
                 )
             self._bump(db)
-        return ids, removed
+        return document, ids, removed
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Delete a document and its chunks; return the chunk ids that went."""
@@ -267,14 +245,22 @@ class Store:
         ).fetchall()
         return {row[0]: _stored_chunk(row) for row in rows}
 
-    def neighbours(self, doc_id: str, ordinal: int, before: int, after: int) -> list[StoredChunk]:
-        """The chunks around one chunk of a document, in order (for "show in context")."""
+    def around(self, places: Iterable[tuple[str, int]], radius: int) -> dict[tuple[str, int], list[StoredChunk]]:
+        """For each (doc id, ordinal), the chunks of that document within `radius` of it, in order; one query."""
+        places = list(dict.fromkeys(places))
+        if not places:
+            return {}
         rows = self._db().execute(
-            f"SELECT {_CHUNK_COLUMNS} FROM chunks "
-            "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-            (doc_id, ordinal - before, ordinal + after),
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE "
+            + " OR ".join(["(doc_id = ? AND ordinal BETWEEN ? AND ?)"] * len(places))
+            + " ORDER BY doc_id, ordinal",
+            [value for doc_id, ordinal in places for value in (doc_id, ordinal - radius, ordinal + radius)],
         ).fetchall()
-        return [_stored_chunk(row) for row in rows]
+        stored = [_stored_chunk(row) for row in rows]
+        return {
+            (doc_id, ordinal): [c for c in stored if c.doc_id == doc_id and abs(c.ordinal - ordinal) <= radius]
+            for doc_id, ordinal in places
+        }
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of `ids`, in that order."""
@@ -302,7 +288,7 @@ class Store:
         return self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
     def filtered_ids(self, filters: Filters) -> np.ndarray:
-        where, params = filters.sql()
+        where, params = _where(filters)
         rows = self._db().execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
         ).fetchall()
@@ -311,7 +297,7 @@ class Store:
     def article_chunks(self, article: str, filters: Filters) -> list[tuple[StoredChunk, str]]:
         """The chunks of every statute's Article `article`, in order, each with its document's title and
         citation (to tell which statute a question means)."""
-        where, params = filters.sql()
+        where, params = _where(filters)
         rows = self._db().execute(
             f"SELECT {', '.join('c.' + name for name in _CHUNK_FIELDS)}, d.title || ' ' || d.citation "
             "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
@@ -322,12 +308,15 @@ class Store:
 
     def mentions(self, word: str) -> bool:
         """Whether any chunk contains `word` (after the FTS tokenizer's stemming)."""
-        phrase = '"' + word.replace('"', "") + '"'
-        return self._db().execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase,)).fetchone() is not None
+        match = self._db().execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (_phrase(word),))
+        return match.fetchone() is not None
 
-    def lexical_search(self, match: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+    def lexical_search(self, terms: Sequence[str], limit: int, filters: Filters) -> list[tuple[int, float]]:
         """FTS5 BM25 over chunk text (weight 1) and title/citation/heading (weight 0.5); best first."""
-        where, params = filters.sql()
+        if not terms:
+            return []
+        match = " OR ".join(_phrase(term) for term in terms)
+        where, params = _where(filters)
         # Joined only to filter: FTS5 alone ranks about twice as fast.
         joins = "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id " if filters else ""
         rows = self._db().execute(
@@ -337,6 +326,20 @@ class Store:
         ).fetchall()
         # FTS5's bm25() is negative, lower is better: flip it so higher is better like cosine.
         return [(row[0], -row[1]) for row in rows]
+
+
+def _phrase(term: str) -> str:
+    """A term as an FTS5 phrase: quoted (quotes inside dropped), so that nothing in it is read as an operator."""
+    return '"' + term.replace('"', "") + '"'
+
+
+def _free_id(db: sqlite3.Connection, document: Document) -> str:
+    base = document.doc_id
+    candidates = [base, f"{base}-{document.format}"] + [f"{base}-{document.format}-{n}" for n in range(2, 1000)]
+    for candidate in candidates:
+        if db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (candidate,)).fetchone() is None:
+            return candidate
+    raise StorageError(f"too many documents named {base!r}: rename the file")
 
 
 def _document(row: tuple) -> Document:

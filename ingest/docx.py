@@ -15,13 +15,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lxml import etree
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import footnote_blocks
-from ingest.records import Block, ParsedDocument
+from ingest.records import Block, ParsedDocument, SourceFile
 from ingest.whitespace import LINE_BREAK, append_block, clean_inline, trim_breaks
 from ingest.word_numbering import (
     Level,
@@ -100,13 +99,9 @@ class _State:
         return all(open_field.in_result for open_field in self.fields)
 
 
-def read_docx(path: Path) -> ParsedDocument:
+def read_docx(file: SourceFile) -> ParsedDocument:
     """Read a .docx file's body into blocks (footnotes appended) and declare its meaningful properties."""
-    source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UnreadableDocument(source, f"cannot be opened ({error.strerror or error})") from error
+    source, data = file.name, file.data
     _refuse_other_formats(source, data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -1,6 +1,8 @@
-"""The project's exception types. Each message says what happened and what the user can do about it.
+"""The base of every expected failure, and the failures of reading documents.
 
-They are raised anywhere inside and caught once, at the edge (the CLI prints them, the web app shows them).
+Each package owns its exceptions (`index/errors.py`, `assistant/errors.py`); all derive from AssistantError, so
+that the edges (the CLI, the web app) catch one type and show its message, which says what happened and what
+the user can do about it.
 """
 
 from __future__ import annotations
@@ -19,22 +21,5 @@ class UnreadableDocument(AssistantError):
         self.reason = reason
 
 
-class IndexMismatch(AssistantError):
-    """An index folder was built with settings this run cannot use (another model, another chunker)."""
-
-
-class IndexNotFound(AssistantError):
-    """The index folder does not exist or holds no index yet."""
-
-
-class BadSetting(AssistantError):
-    """A setting or command-line value is invalid."""
-
-
-class FetchError(AssistantError):
-    """A web address could not be downloaded or is not allowed; `reason` says why and what to do."""
-
-    def __init__(self, url: str, reason: str):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+class BadMetadata(AssistantError):
+    """What a MANIFEST.tsv, a form or a file says about a document cannot be used (an unknown kind...)."""

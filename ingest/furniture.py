@@ -1,4 +1,5 @@
-"""Page furniture of Official Journal texts: running heads and the footnotes printed under them."""
+"""Page furniture of Official Journal texts: running heads and the footnotes printed under them (every reader's
+output goes through strip_page_furniture: see ingest/reader.py)."""
 
 from __future__ import annotations
 

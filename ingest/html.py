@@ -10,7 +10,6 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote
 
 import lxml.html
@@ -18,7 +17,7 @@ from lxml import etree
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import footnote_blocks
-from ingest.records import Block, ParsedDocument
+from ingest.records import Block, ParsedDocument, SourceFile
 from ingest.whitespace import LINE_BREAK, clean_inline
 
 # Page furniture, scripts and forms: never document text.
@@ -76,13 +75,9 @@ class _Item:
     count: bool = False
 
 
-def read_html(path: Path) -> ParsedDocument:
+def read_html(source: SourceFile) -> ParsedDocument:
     """Read an .html/.xhtml file; see parse_html."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UnreadableDocument(str(path), f"cannot be opened ({error.strerror or error})") from error
-    return parse_html(data, str(path))
+    return parse_html(source.data, source.name)
 
 
 def parse_html(data: bytes, source: str) -> ParsedDocument:

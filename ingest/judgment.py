@@ -12,7 +12,7 @@ from ingest.opinions import find_opinion_titles
 from ingest.prose import Paragraph, heading_level_and_title, numbered_chunks, pack_paragraphs
 from ingest.records import Block, Chunk
 from ingest.runon import OPERATIVE, is_top_level_heading, split_run_on_headings
-from ingest.sentences import TokenCount
+from ingest.sentences import TokenBudget
 
 # Paragraph numbers: ECtHR "180. Having regard ...", CJEU "30 It is apparent ...".
 _ECTHR_NUMBER = re.compile(r"^(\d{1,4})\.\s+(\S.*)$", re.S)
@@ -62,7 +62,7 @@ _LONGEST_CJEU_HEADING = 150
 _SENTENCE_CLOSED = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
 
-def split_judgment(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens: int) -> list[Chunk]:
+def split_judgment(blocks: Sequence[Block], budget: TokenBudget) -> list[Chunk]:
     """Chunk a judgment: a chunk (or parts) per numbered paragraph; prose if it has no numbered paragraphs."""
     lines = split_run_on_headings(blocks)
     wrapped = is_hard_wrapped([b.text for b in lines if b.role != "heading"])
@@ -71,18 +71,18 @@ def split_judgment(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens
     style, starts = _numbering_style(main)
     chunks: list[Chunk] = []
     if style is not None:
-        chunks = _chunk_section(main, starts, style, count_tokens, max_tokens, wrapped=wrapped)
+        chunks = _chunk_section(main, starts, style, budget, wrapped=wrapped)
     if not _mostly_numbered(chunks):
-        return _chunk_section(lines, {}, "", count_tokens, max_tokens, wrapped=wrapped)
+        return _chunk_section(lines, {}, "", budget, wrapped=wrapped)
     sections = _opinion_sections(lines[operative:])
     if sections[0][1]:
-        chunks += _operative_chunks(sections[0][1], style, count_tokens, max_tokens, wrapped)
+        chunks += _operative_chunks(sections[0][1], style, budget, wrapped)
     for label, section in sections[1:]:
         starts = _paragraph_starts(section, "ecthr")
         if len(starts) < 2:
             starts = {}
         chunks += _chunk_section(
-            section, starts, "ecthr", count_tokens, max_tokens, opinion=label, wrapped=wrapped
+            section, starts, "ecthr", budget, opinion=label, wrapped=wrapped
         )
     return chunks
 
@@ -157,7 +157,7 @@ def _opinion_sections(lines: Sequence[Block]) -> list[tuple[str | None, list[Blo
 
 
 def _operative_chunks(
-    lines: list[Block], style: str, count_tokens: TokenCount, max_tokens: int, wrapped: bool
+    lines: list[Block], style: str, budget: TokenBudget, wrapped: bool
 ) -> list[Chunk]:
     """The operative part: its points restart at 1, so they are labelled "operative part, point N"."""
     closing = next((i for i, b in enumerate(lines) if _CLOSING.match(b.text.strip())), len(lines))
@@ -173,10 +173,10 @@ def _operative_chunks(
         body = lines[:closing]
     starts = _paragraph_starts(body, "ecthr", label="operative part, point {}")
     chunks = _chunk_section(
-        body, starts, style, count_tokens, max_tokens, path=path, orphan="operative part", wrapped=wrapped
+        body, starts, style, budget, path=path, orphan="operative part", wrapped=wrapped
     )
     return chunks + _chunk_section(
-        lines[closing:], {}, style, count_tokens, max_tokens, path=path, wrapped=wrapped
+        lines[closing:], {}, style, budget, path=path, wrapped=wrapped
     )
 
 
@@ -184,8 +184,7 @@ def _chunk_section(
     lines: Sequence[Block],
     starts: dict[int, tuple[str, str]],
     style: str,
-    count_tokens: TokenCount,
-    max_tokens: int,
+    budget: TokenBudget,
     *,
     path: HeadingPath = (),
     opinion: str | None = None,
@@ -207,8 +206,7 @@ def _chunk_section(
             chunks.extend(
                 numbered_chunks(
                     text,
-                    count_tokens,
-                    max_tokens,
+                    budget,
                     heading=heading_texts(path),
                     paragraph=label,
                     opinion=opinion,
@@ -223,7 +221,7 @@ def _chunk_section(
         label = None
 
     def close_prose() -> None:
-        chunks.extend(pack_paragraphs(prose, count_tokens, max_tokens, opinion=opinion))
+        chunks.extend(pack_paragraphs(prose, budget, opinion=opinion))
         prose.clear()
 
     for i, block in enumerate(lines):

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from pathlib import Path, PurePath
 
-from ingest.errors import BadSetting
+from ingest.errors import BadMetadata
 from ingest.records import KINDS, Block, Metadata
 
 MANIFEST_NAME = "MANIFEST.tsv"
@@ -56,7 +56,7 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     if rows and "path" not in rows[0]:
-        raise BadSetting(f"{path}: a MANIFEST.tsv needs a 'path' column (see the shared corpus for the format)")
+        raise BadMetadata(f"{path}: a MANIFEST.tsv needs a 'path' column (see the shared corpus for the format)")
     return {PurePath(row["path"]).as_posix(): row for row in rows}
 
 
@@ -126,7 +126,7 @@ def combine(*sources: dict[str, object]) -> Metadata:
         merged.update(source)
     kind = str(merged.get("kind", "article"))
     if kind not in KINDS:
-        raise BadSetting(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise BadMetadata(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     known = set(Metadata.__dataclass_fields__)
     metadata = Metadata(kind=kind, title=str(merged.get("title", "Untitled")))
     return replace(metadata, **{key: value for key, value in merged.items() if key in known and key != "kind"})

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
-from pathlib import Path
 
 from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import clean_line, fix_small_caps, join_hyphenated, strip_running_lines
-from ingest.records import Block, ParsedDocument
+from ingest.records import Block, ParsedDocument, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -37,60 +37,56 @@ _PLACEHOLDER_TITLE = re.compile(
 )
 
 
-def read_pdf(path: Path) -> ParsedDocument:
+def read_pdf(source: SourceFile) -> ParsedDocument:
     """Read a PDF: one Block per text line, page furniture removed, hyphenated words rejoined.
 
     `declared` holds the PDF's own "title" and "created" (ISO date) where they are present and meaningful.
     Raises UnreadableDocument for a file that is not a PDF, is damaged, encrypted, or has no text.
     """
-    with _pypdf_warnings_to_debug(path):
-        reader = _open(path)
-        pages = _page_texts(reader, path)
+    with _pypdf_warnings_to_debug(source.name):
+        reader = _open(source)
+        pages = _page_texts(reader, source.name)
         declared = _declared(reader)
     lines = [Block(text, page=number) for number, page in enumerate(pages, 1) for text in _clean_lines(page)]
     if not lines:
-        raise UnreadableDocument(str(path), NO_TEXT)
+        raise UnreadableDocument(source.name, NO_TEXT)
     return ParsedDocument(
         blocks=fix_small_caps(join_hyphenated(strip_running_lines(lines))), declared=declared
     )
 
 
-def _open(path: Path) -> PdfReader:
-    try:
-        with path.open("rb") as file:
-            head = file.read(_HEADER_WINDOW)
-    except OSError as error:
-        raise UnreadableDocument(str(path), f"cannot open the file ({error.strerror or error})") from error
-    if b"%PDF-" not in head:
+def _open(source: SourceFile) -> PdfReader:
+    path = source.name
+    if b"%PDF-" not in source.data[:_HEADER_WINDOW]:
         raise UnreadableDocument(
-            str(path), "not a PDF file (it has no %PDF- header); check that it is really a PDF"
+            path, "not a PDF file (it has no %PDF- header); check that it is really a PDF"
         )
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(source.data))
         _decrypt(reader, path)
         page_count = len(reader.pages)
     except UnreadableDocument:
         raise
     except Exception as error:  # pypdf fails on damaged files in many ways; each means the same to a user
-        raise UnreadableDocument(str(path), f"damaged PDF ({error}); download or export it again") from error
+        raise UnreadableDocument(path, f"damaged PDF ({error}); download or export it again") from error
     if page_count == 0:
-        raise UnreadableDocument(str(path), "the PDF has no pages")
+        raise UnreadableDocument(path, "the PDF has no pages")
     return reader
 
 
-def _decrypt(reader: PdfReader, path: Path) -> None:
+def _decrypt(reader: PdfReader, path: str) -> None:
     """Open an encrypted PDF that needs no password to read (only to edit); refuse one that does."""
     if not reader.is_encrypted:
         return
     try:
         opened = reader.decrypt("")
     except DependencyError as error:  # AES needs the optional `cryptography` package
-        raise UnreadableDocument(str(path), ENCRYPTED) from error
+        raise UnreadableDocument(path, ENCRYPTED) from error
     if opened == PasswordType.NOT_DECRYPTED:
-        raise UnreadableDocument(str(path), ENCRYPTED)
+        raise UnreadableDocument(path, ENCRYPTED)
 
 
-def _page_texts(reader: PdfReader, path: Path) -> list[list[str]]:
+def _page_texts(reader: PdfReader, path: str) -> list[list[str]]:
     """The raw lines of each page, in the extraction mode that suits the document."""
     plain = [_extract(page, number, path, "plain") for number, page in enumerate(reader.pages, 1)]
     with_text = [lines for lines in plain if any(line.strip() for line in lines)]
@@ -104,7 +100,7 @@ def _page_texts(reader: PdfReader, path: Path) -> list[list[str]]:
     ]
 
 
-def _extract(page: PageObject, number: int, path: Path, mode: str) -> list[str]:
+def _extract(page: PageObject, number: int, path: str, mode: str) -> list[str]:
     try:
         return page.extract_text(extraction_mode=mode).splitlines()
     except Exception as error:  # one damaged page should not lose the rest of the document
@@ -155,7 +151,7 @@ def _declared(reader: PdfReader) -> dict[str, str]:
 
 
 @contextmanager
-def _pypdf_warnings_to_debug(path: Path) -> Iterator[None]:
+def _pypdf_warnings_to_debug(path: str) -> Iterator[None]:
     """Pass pypdf's warnings on to this module's logger at DEBUG level, for the time of one read."""
     # pypdf warns about the file's internals that it has worked around (55 times for the Charter's
     # fonts); with no handler configured, Python's last-resort handler would print each on stderr.
@@ -173,7 +169,7 @@ def _pypdf_warnings_to_debug(path: Path) -> Iterator[None]:
 
 
 class _RelogHandler(logging.Handler):
-    def __init__(self, path: Path):
+    def __init__(self, path: str):
         super().__init__(logging.DEBUG)
         self.path = path
 

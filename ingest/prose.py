@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ingest.lines import HeadingPath, heading_texts, join_lines, push_heading
 from ingest.records import Block, Chunk
-from ingest.sentences import TokenCount, fit_pieces
+from ingest.sentences import TokenBudget, fit_pieces
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 
@@ -22,8 +22,8 @@ class Paragraph:
     page: int | None = None
 
 
-def split_prose(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens: int) -> list[Chunk]:
-    """Chunk prose: blank-line separated paragraphs merged up to max_tokens, never across a heading.
+def split_prose(blocks: Sequence[Block], budget: TokenBudget) -> list[Chunk]:
+    """Chunk prose: blank-line separated paragraphs merged up to the budget, never across a heading.
 
     The lines between two blank lines are one paragraph wrapped (Markdown, text from PDF): they join
     with a space, and with a new line only before a list item.
@@ -49,7 +49,7 @@ def split_prose(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens: i
         else:
             flush()
     flush()
-    return pack_paragraphs(paragraphs, count_tokens, max_tokens)
+    return pack_paragraphs(paragraphs, budget)
 
 
 def heading_level_and_title(text: str) -> tuple[int, str]:
@@ -66,14 +66,13 @@ def _strip_emphasis(title: str) -> str:
 
 def pack_paragraphs(
     paragraphs: Iterable[Paragraph],
-    count_tokens: TokenCount,
-    max_tokens: int,
+    budget: TokenBudget,
     *,
     opinion: str | None = None,
     article: str | None = None,
     separator: str = "\n\n",
 ) -> list[Chunk]:
-    """Merge consecutive paragraphs under the same heading into chunks of at most max_tokens.
+    """Merge consecutive paragraphs under the same heading into chunks that fit the budget.
 
     A paragraph too long on its own is cut into pieces (whole sentences where possible).
     """
@@ -93,15 +92,15 @@ def pack_paragraphs(
             flush()
         if (
             current
-            and count_tokens(separator.join([*(p.text for p in current), paragraph.text])) <= max_tokens
+            and budget.fits(separator.join([*(p.text for p in current), paragraph.text]))
         ):
             current.append(paragraph)
             continue
         flush()
-        if count_tokens(paragraph.text) <= max_tokens:
+        if budget.fits(paragraph.text):
             current.append(paragraph)
         else:
-            for piece in fit_pieces(paragraph.text, count_tokens, max_tokens):
+            for piece in fit_pieces(paragraph.text, budget):
                 chunks.append(Chunk(piece, paragraph.heading, None, article, opinion, paragraph.page))
     flush()
     return chunks
@@ -109,8 +108,7 @@ def pack_paragraphs(
 
 def numbered_chunks(
     text: str,
-    count_tokens: TokenCount,
-    max_tokens: int,
+    budget: TokenBudget,
     *,
     heading: tuple[str, ...],
     paragraph: str | None,
@@ -119,7 +117,7 @@ def numbered_chunks(
     page: int | None = None,
 ) -> list[Chunk]:
     """One chunk for a numbered unit (paragraph, recital, Article), or parts 1, 2, ... if it does not fit."""
-    pieces = fit_pieces(text, count_tokens, max_tokens)
+    pieces = fit_pieces(text, budget)
     numbered = len(pieces) > 1
     return [
         Chunk(piece, heading, paragraph, article, opinion, page, part=index if numbered else 0)

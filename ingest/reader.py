@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.errors import UnreadableDocument
-from ingest.records import ParsedDocument
+from ingest.furniture import strip_page_furniture
+from ingest.records import ParsedDocument, SourceFile
 
 # Suffix → format name. The format decides the parser; the parsers import their libraries lazily
 # so that reading a text file does not pay for pypdf or lxml.
@@ -24,28 +26,44 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def read_document(path: Path) -> ParsedDocument:
-    """Parse a file by its type. Raises UnreadableDocument with the reason when it cannot be read."""
+def load_source(path: Path) -> SourceFile:
+    """A supported file's bytes and format, read once; UnreadableDocument when it is of another type or
+    cannot be opened."""
     fmt = file_format(path)
     try:
-        if fmt == "pdf":
-            from ingest.pdf import read_pdf
-
-            return read_pdf(path)
-        if fmt == "docx":
-            from ingest.docx import read_docx
-
-            return read_docx(path)
-        if fmt == "html":
-            from ingest.html import read_html
-
-            return read_html(path)
-        from ingest.text import read_text
-
-        return read_text(path)
-    except UnreadableDocument:
-        raise
+        data = Path(path).read_bytes()
     except OSError as error:
         raise UnreadableDocument(str(path), f"cannot open the file ({error.strerror or error})") from error
+    return SourceFile(Path(path), data, fmt)
+
+
+def read_document(source: SourceFile) -> ParsedDocument:
+    """Parse a file by its format, without page furniture. Raises UnreadableDocument with the reason when it
+    cannot be read."""
+    parsed = _parse(source)
+    # The readers drop what recurs on every page; the Official Journal's running heads go whatever the format
+    # (its HTML and the text made from its PDFs carry them too) and however rarely they recur.
+    return replace(parsed, blocks=strip_page_furniture(parsed.blocks))
+
+
+def _parse(source: SourceFile) -> ParsedDocument:
+    try:
+        if source.format == "pdf":
+            from ingest.pdf import read_pdf
+
+            return read_pdf(source)
+        if source.format == "docx":
+            from ingest.docx import read_docx
+
+            return read_docx(source)
+        if source.format == "html":
+            from ingest.html import read_html
+
+            return read_html(source)
+        from ingest.text import read_text
+
+        return read_text(source)
+    except UnreadableDocument:
+        raise
     except Exception as error:  # a parser library failing on malformed input is a bad file, not a crash
-        raise UnreadableDocument(str(path), f"could not parse this {fmt.upper()} file ({error})") from error
+        raise UnreadableDocument(source.name, f"could not parse this {source.format.upper()} file ({error})") from error

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # "note" is the project's own writing (case notes, statute notes, background), never a source of law.
 KINDS = ("case-law", "statute", "article", "note")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's bytes as read once from disk, with the format its name gives (ingest/reader.py's load_source)."""
+
+    path: Path
+    data: bytes
+    format: str  # pdf | docx | html | txt | md
+
+    @property
+    def name(self) -> str:
+        """How messages name the file: its path."""
+        return str(self.path)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the bytes: an unchanged file is not read again, the same content is not stored twice."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)

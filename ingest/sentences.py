@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-TokenCount = Callable[[str], int]
+
+@dataclass(frozen=True)
+class TokenBudget:
+    """How long a chunk's text may be: at most `limit` word pieces, as `count` (the model's tokenizer) counts them."""
+
+    count: Callable[[str], int]
+    limit: int
+
+    def fits(self, text: str) -> bool:
+        return self.count(text) <= self.limit
+
 
 # A full stop, "!", "?" or "…" with any closing quotes or brackets, then white space and the next
 # sentence's first character (checked in code: an upper-case letter in any script, a digit or a quote).
@@ -37,8 +48,8 @@ def split_sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in _sentence_spans(text)]
 
 
-def fit_pieces(text: str, count_tokens: TokenCount, max_tokens: int) -> list[str]:
-    """Cut text into pieces of at most max_tokens word pieces: whole sentences where possible.
+def fit_pieces(text: str, budget: TokenBudget) -> list[str]:
+    """Cut text into pieces that fit the budget: whole sentences where possible.
 
     A sentence too long on its own is cut at ";" or ",", and a clause still too long at word boundaries
     (a single word longer than the budget, such as a long URL, between characters). Joining the pieces
@@ -47,24 +58,24 @@ def fit_pieces(text: str, count_tokens: TokenCount, max_tokens: int) -> list[str
     text = text.strip()
     if not text:
         return []
-    return [text[start:end] for start, end in _fit(text, (0, len(text)), count_tokens, max_tokens, 0)]
+    return [text[start:end] for start, end in _fit(text, (0, len(text)), budget, 0)]
 
 
 def _fit(
-    text: str, span: tuple[int, int], count_tokens: TokenCount, max_tokens: int, level: int
+    text: str, span: tuple[int, int], budget: TokenBudget, level: int
 ) -> list[tuple[int, int]]:
     """The span if it fits; else its parts at the next finer level (sentences, clauses, words,
     characters), each fitted the same way, packed back together as far as the budget allows."""
     start, end = span
-    if count_tokens(text[start:end]) <= max_tokens:
+    if budget.fits(text[start:end]):
         return [span]
     if level == 3:
-        return _character_spans(text, span, count_tokens, max_tokens)
+        return _character_spans(text, span, budget)
     parts = _SPLITTERS[level](text, span)
     if len(parts) <= 1:
-        return _fit(text, span, count_tokens, max_tokens, level + 1)
-    fitted = [piece for part in parts for piece in _fit(text, part, count_tokens, max_tokens, level + 1)]
-    return _pack(text, fitted, count_tokens, max_tokens)
+        return _fit(text, span, budget, level + 1)
+    fitted = [piece for part in parts for piece in _fit(text, part, budget, level + 1)]
+    return _pack(text, fitted, budget)
 
 
 def _sentence_parts(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
@@ -125,7 +136,7 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _character_spans(
-    text: str, span: tuple[int, int], count_tokens: TokenCount, max_tokens: int
+    text: str, span: tuple[int, int], budget: TokenBudget
 ) -> list[tuple[int, int]]:
     """Cut one giant "word" (a URL, a table flattened without spaces) into the longest slices that fit."""
     spans = []
@@ -134,7 +145,7 @@ def _character_spans(
         low, high = start + 1, end  # the longest prefix that fits, by bisection
         while low < high:
             middle = (low + high + 1) // 2
-            if count_tokens(text[start:middle]) <= max_tokens:
+            if budget.fits(text[start:middle]):
                 low = middle
             else:
                 high = middle - 1
@@ -144,12 +155,12 @@ def _character_spans(
 
 
 def _pack(
-    text: str, units: list[tuple[int, int]], count_tokens: TokenCount, max_tokens: int
+    text: str, units: list[tuple[int, int]], budget: TokenBudget
 ) -> list[tuple[int, int]]:
     """Greedily merge consecutive spans while the merged text still fits."""
     pieces: list[tuple[int, int]] = []
     for start, end in units:
-        if pieces and count_tokens(text[pieces[-1][0] : end]) <= max_tokens:
+        if pieces and budget.fits(text[pieces[-1][0] : end]):
             pieces[-1] = (pieces[-1][0], end)
         else:
             pieces.append((start, end))

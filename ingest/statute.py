@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ingest.furniture import strip_page_furniture
 from ingest.lines import (
     HeadingPath,
     ends_sentence,
@@ -21,7 +20,7 @@ from ingest.lines import (
 from ingest.numbering import Candidate, numbering_run
 from ingest.prose import Paragraph, heading_level_and_title, numbered_chunks, pack_paragraphs
 from ingest.records import Block, Chunk
-from ingest.sentences import TokenCount
+from ingest.sentences import TokenBudget
 
 # "Article 29", "Article 5a", "ARTICLE 3", "Article IV" (1967 Protocol), Swedish "Artikel 5". A line
 # "Article 5." or "Article 26(1)." is the end of a wrapped sentence, not a heading.
@@ -62,13 +61,13 @@ class _ArticleStart:
     title_line: int | None  # index of the title line, which is not part of the text
 
 
-def split_statute(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens: int) -> list[Chunk]:
+def split_statute(blocks: Sequence[Block], budget: TokenBudget) -> list[Chunk]:
     """Chunk a statute: recitals, then one chunk per Article (per paragraph if an Article does not fit)."""
-    lines = [_unmarked(b) for b in strip_page_furniture(blocks)]
+    lines = [_unmarked(b) for b in blocks]
     wrapped = is_hard_wrapped([b.text for b in lines if b.role != "heading"])
     articles = _article_starts(lines)
     first = min([*articles, *_division_lines(lines), len(lines)])
-    chunks = _preamble_chunks(lines[:first], count_tokens, max_tokens, wrapped)
+    chunks = _preamble_chunks(lines[:first], budget, wrapped)
     path: HeadingPath = ()
     body: list[Block] = []
     article: _ArticleStart | None = None
@@ -79,11 +78,11 @@ def split_statute(blocks: Sequence[Block], count_tokens: TokenCount, max_tokens:
         nonlocal article
         if article is not None:
             chunks.extend(
-                _article_chunks(article, body, heading_texts(path), count_tokens, max_tokens, wrapped)
+                _article_chunks(article, body, heading_texts(path), budget, wrapped)
             )
         elif body:
             paragraphs = [Paragraph(b.text.strip(), heading_texts(path), b.page) for b in body]
-            chunks.extend(pack_paragraphs(_merge_wrapped(paragraphs, wrapped), count_tokens, max_tokens))
+            chunks.extend(pack_paragraphs(_merge_wrapped(paragraphs, wrapped), budget))
         body.clear()
         article = None
 
@@ -276,7 +275,7 @@ def _is_capital_heading(text: str) -> bool:
 
 
 def _preamble_chunks(
-    lines: Sequence[Block], count_tokens: TokenCount, max_tokens: int, wrapped: bool
+    lines: Sequence[Block], budget: TokenBudget, wrapped: bool
 ) -> list[Chunk]:
     """The preamble: one chunk per recital "(12) ..." (labelled "recital 12"), the rest as prose."""
     candidates, texts = [], {}
@@ -299,8 +298,7 @@ def _preamble_chunks(
             chunks.extend(
                 numbered_chunks(
                     join_lines([b.text for b in body], wrapped),
-                    count_tokens,
-                    max_tokens,
+                    budget,
                     heading=heading_texts(path),
                     paragraph=f"recital {number}",
                     page=body[0].page,
@@ -312,7 +310,7 @@ def _preamble_chunks(
         text = block.text.strip()
         if i in starts:
             close_recital()
-            chunks.extend(pack_paragraphs(_merge_wrapped(prose, wrapped), count_tokens, max_tokens))
+            chunks.extend(pack_paragraphs(_merge_wrapped(prose, wrapped), budget))
             prose.clear()
             number, first = texts[i]
             recital = (number, [Block(first, block.page)])
@@ -325,7 +323,7 @@ def _preamble_chunks(
             close_recital()  # "HAVE ADOPTED THIS REGULATION:" ends the last recital
             prose.append(Paragraph(text, heading_texts(path), block.page))
     close_recital()
-    return chunks + pack_paragraphs(_merge_wrapped(prose, wrapped), count_tokens, max_tokens)
+    return chunks + pack_paragraphs(_merge_wrapped(prose, wrapped), budget)
 
 
 def _merge_wrapped(paragraphs: list[Paragraph], wrapped: bool) -> list[Paragraph]:
@@ -348,8 +346,7 @@ def _article_chunks(
     article: _ArticleStart,
     body: Sequence[Block],
     path: tuple[str, ...],
-    count_tokens: TokenCount,
-    max_tokens: int,
+    budget: TokenBudget,
     wrapped: bool,
 ) -> list[Chunk]:
     """One chunk for an Article that fits; else one per numbered paragraph (its points kept with it)."""
@@ -358,7 +355,7 @@ def _article_chunks(
     page = body[0].page if body else None
     if not text:
         return []
-    if count_tokens(text) <= max_tokens:
+    if budget.fits(text):
         return [Chunk(text, heading, article=article.number, page=page)]
     units: list[tuple[str | None, list[Block]]] = [(None, [])]
     expected = 1
@@ -371,7 +368,7 @@ def _article_chunks(
             units[-1][1].append(block)
     if expected == 1:  # no numbered paragraphs: points and subparagraphs packed in order, as parts
         packed = pack_paragraphs(
-            _points(body, heading, wrapped), count_tokens, max_tokens, article=article.number, separator="\n"
+            _points(body, heading, wrapped), budget, article=article.number, separator="\n"
         )
         return [replace(chunk, part=part) for part, chunk in enumerate(packed, start=1)]
     chunks = []
@@ -379,8 +376,7 @@ def _article_chunks(
         if lines:
             chunks += numbered_chunks(
                 join_lines([b.text for b in lines], wrapped),
-                count_tokens,
-                max_tokens,
+                budget,
                 heading=heading,
                 paragraph=number,
                 article=article.number,

@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 import yaml
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import clean_line, join_hyphenated, strip_running_lines
-from ingest.records import Block, ParsedDocument
+from ingest.records import Block, ParsedDocument, SourceFile
 from ingest.whitespace import append_block, trim_breaks
 
 log = logging.getLogger(__name__)
 
-_MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Byte order marks, longest first: a UTF-16 file is full of NUL bytes and must not pass for binary.
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
@@ -39,18 +37,19 @@ _ESCAPED_BASE = 0xF0000
 _ESCAPED = re.compile(f"[{chr(_ESCAPED_BASE)}-{chr(_ESCAPED_BASE + 0x7F)}]")
 
 
-def read_text(path: Path) -> ParsedDocument:
+def read_text(source: SourceFile) -> ParsedDocument:
     """Read a .txt or .md file: one Block per line, a blank line as Block("") (runs collapsed).
 
     Markdown loses its markup (headings become role="heading" blocks); its YAML front matter goes to
     `declared`. Plain text loses the running headers and hyphenated line breaks that PDF-to-text
     conversion leaves behind.
     """
-    text = _decode(path.read_bytes(), path)  # read_document reports a file that cannot be opened
+    path = source.name
+    text = _decode(source.data, path)
     if not text.strip():
-        raise UnreadableDocument(str(path), "empty file")
+        raise UnreadableDocument(path, "empty file")
     lines = text.splitlines()
-    if path.suffix.lower() in _MARKDOWN_SUFFIXES:
+    if source.format == "md":
         declared, body = split_front_matter(lines)
         line_blocks = markdown_blocks(body)
     else:
@@ -61,17 +60,17 @@ def read_text(path: Path) -> ParsedDocument:
         append_block(blocks, block)
     blocks = trim_breaks(blocks)
     if not blocks:
-        raise UnreadableDocument(str(path), "no text besides the front matter")
+        raise UnreadableDocument(path, "no text besides the front matter")
     return ParsedDocument(blocks=blocks, declared=declared)
 
 
-def _decode(raw: bytes, path: Path) -> str:
+def _decode(raw: bytes, path: str) -> str:
     """UTF-8 (or UTF-16 with a byte order mark); a file that is not UTF-8 is taken as Windows cp1252."""
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(encoding, errors="replace")
     if b"\x00" in raw:
-        raise UnreadableDocument(str(path), "not a text file (it contains binary data)")
+        raise UnreadableDocument(path, "not a text file (it contains binary data)")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -103,3 +103,10 @@ def web_index_copy(web_index, tmp_path) -> Path:
     import shutil
 
     return Path(shutil.copytree(web_index, tmp_path / "index"))
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the model (the `embedder` fixture, or one built on it) is a model test."""
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.settings import load_settings
-from index.store import Filters
+from index.records import Filters
 
 SUBSET = [
     "case-law/hirsi-jamaa-v-italy-gc-2012.txt",
@@ -129,7 +129,6 @@ def test_abstains_on_a_question_about_something_no_document_mentions(assistant):
 
 
 def test_precedent_search_lists_cases_not_statute_or_background_notes(tmp_path, embedder):
-    from assistant.precedents import find_precedents
 
     casebook = Path(__file__).resolve().parents[1] / "corpus"
     notes = [
@@ -141,7 +140,7 @@ def test_precedent_search_lists_cases_not_statute_or_background_notes(tmp_path, 
     notes_assistant = Assistant(load_settings(index=tmp_path / "index"), create=True, embedder=embedder)
     notes_assistant.ingest(notes)
     facts = "Border guards pushed our group back across the border without taking our names or asylum requests."
-    matches = find_precedents(notes_assistant.retriever, facts)
+    matches = notes_assistant.precedents(facts)
     assert {m.citation for m in matches} <= {
         "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012",
         "N.D. and N.T. v. Spain [GC], nos. 8675/15 and 8697/15, 13 February 2020",

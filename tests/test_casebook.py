@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from ingest.chunking import chunk_blocks
+from ingest.reader import load_source
+from ingest.sentences import TokenBudget
 from ingest.text import read_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +50,7 @@ def manifest_rows(corpus_dir: Path) -> dict[str, dict]:
 
 def paragraph_numbers(path: Path, count_tokens) -> set[int]:
     """The judgment's own numbered paragraphs, as the project's chunker finds them (not opinions' or quotes')."""
-    chunks = chunk_blocks(read_text(path).blocks, "case-law", count_tokens, 200)
+    chunks = chunk_blocks(read_text(load_source(path)).blocks, "case-law", TokenBudget(count_tokens, 200))
     return {int(c.paragraph) for c in chunks if c.opinion is None and c.paragraph and c.paragraph.isdigit()}
 
 

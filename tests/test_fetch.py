@@ -23,11 +23,11 @@ import pytest
 
 from assistant.citations import cite
 from assistant.core import Assistant
-from assistant.download import FetchPolicy, blocked_reason, check_url
-from assistant.fetch import DOWNLOADS, document_format, fetch
+from assistant.errors import BadSetting, FetchError
+from assistant.fetch.download import FetchPolicy, blocked_reason, check_url
+from assistant.fetch.fetcher import document_format, fetch
+from assistant.fetch.sources import Sites, hudoc_metadata, plan_fetch
 from assistant.settings import load_settings
-from assistant.sources import Sites, hudoc_metadata, plan_fetch
-from ingest.errors import BadSetting, FetchError
 
 # The same folder as conftest's `corpus_dir`; the server's handler needs it outside any fixture.
 SHARED = Path(os.environ.get("ASYLUM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -208,16 +208,21 @@ LOCAL = FetchPolicy(timeout=5.0, max_bytes=20 * 1024 * 1024, allow_private=True,
 
 def snapshot(assistant: Assistant) -> tuple:
     """Everything a failed fetch must leave as it was: documents, the index generation, the saved copies."""
-    downloads = assistant.settings.home / DOWNLOADS
+    downloads = assistant.settings.downloads
     return (
         [(document.doc_id, document.content_hash) for document, _ in assistant.index.documents()],
-        assistant.index.store.generation(),
+        assistant.index.generation(),
         sorted(path.name for path in downloads.iterdir()) if downloads.is_dir() else [],
     )
 
 
+def saved(outcome) -> Path:
+    """The copy of the downloaded document that the index reads it from."""
+    return Path(outcome.document.source)
+
+
 def chunks_of(assistant: Assistant, doc_id: str):
-    return [stored.chunk for stored in assistant.index.store.neighbours(doc_id, 0, 0, 10**6)]
+    return [stored.chunk for stored in assistant.index.around([(doc_id, 0)], 10**6)[(doc_id, 0)]]
 
 
 # --- documents from each kind of address -------------------------------------------------------------------
@@ -227,8 +232,8 @@ def test_hudoc_judgment_comes_as_word_with_the_services_metadata(assistant, site
     url = f'{sites.hudoc}/eng#{{"itemid":["{KHAN}"]}}'
     fetched = fetch(assistant, url, LOCAL, sites)
     assert fetched.status == "added" and not fetched.notes, fetched.notes
-    assert re.fullmatch(rf"hudoc-{KHAN}-[0-9a-f]{{16}}\.docx", fetched.path.name), "named by id and content"
-    assert fetched.path.parent == (assistant.settings.home / DOWNLOADS).resolve()
+    assert re.fullmatch(rf"hudoc-{KHAN}-[0-9a-f]{{16}}\.docx", saved(fetched).name), "named by id and content"
+    assert saved(fetched).parent == assistant.settings.downloads.resolve()
     meta = assistant.index.document(fetched.doc_id).metadata
     assert meta.title == "CASE OF KHAN v. GERMANY", "the title is HUDOC's docname (the text would give 'V.')"
     assert (meta.kind, meta.application_numbers, meta.date) == ("case-law", ("38030/12",), "2016-09-21")
@@ -255,7 +260,7 @@ def test_hudoc_without_a_description_falls_back_on_the_text(assistant, sites):
 def test_eurlex_judgment_comes_as_html_with_its_celex(assistant, sites):
     url = f"{sites.eurlex}/legal-content/EN/TXT/?uri=CELEX:62016CJ0646"
     fetched = fetch(assistant, url, LOCAL, sites)
-    assert re.fullmatch(r"celex-62016cj0646-[0-9a-f]{16}\.html", fetched.path.name)
+    assert re.fullmatch(r"celex-62016cj0646-[0-9a-f]{16}\.html", saved(fetched).name)
     meta = assistant.index.document(fetched.doc_id).metadata
     assert (meta.kind, meta.celex, meta.language) == ("case-law", "62016CJ0646", "en"), "sector 6: case-law"
     assert "C-646/16" in meta.case_numbers and meta.date == "2017-07-26"
@@ -268,23 +273,23 @@ def test_any_pdf_address(assistant, web):
     fetched = fetch(assistant, f"{web.base}/files/pdf/eu-charter-2000-oj-c364.pdf", LOCAL)
     document = assistant.index.document(fetched.doc_id)
     assert (document.format, document.metadata.kind) == ("pdf", "statute")
-    assert fetched.path.name.startswith("web-") and fetched.path.suffix == ".pdf"
+    assert saved(fetched).name.startswith("web-") and saved(fetched).suffix == ".pdf"
     assert all(chunk.page for chunk in chunks_of(assistant, fetched.doc_id)), "PDF passages keep their pages"
 
 
 def test_fetching_again_keeps_or_replaces_the_copy(assistant, web):
     url = f"{web.base}/page"
     first = fetch(assistant, url, LOCAL)
-    generation = assistant.index.store.generation()
+    generation = assistant.index.generation()
     again = fetch(assistant, url, LOCAL)
     assert (again.status, again.doc_id) == ("unchanged", first.doc_id)
-    assert assistant.index.store.generation() == generation, "the same content is not embedded again"
+    assert assistant.index.generation() == generation, "the same content is not embedded again"
 
     web.page_version = 2
     changed = fetch(assistant, url, LOCAL)
     assert changed.status == "replaced" and changed.doc_id != first.doc_id
     assert [document.doc_id for document, _ in assistant.index.documents()] == [changed.doc_id]
-    assert not first.path.exists(), "the older copy is deleted with its document"
+    assert not saved(first).exists(), "the older copy is deleted with its document"
 
 
 def test_a_server_error_is_retried(assistant, web):
@@ -345,6 +350,7 @@ def test_a_closed_port_is_tried_again_then_explained(assistant):
         fetch(assistant, f"http://127.0.0.1:{port}/judgment.pdf", LOCAL)
 
 
+@pytest.mark.model  # its command loads the model
 def test_cli_fetch(tmp_path, web):
     env = {**os.environ, "ASYLUM_ASSISTANT_HOME": str(tmp_path / "home")}
     index = str(tmp_path / "index")

@@ -22,7 +22,7 @@ import pytest
 
 from assistant.casebook import PENDING, CasebookBuild, needs_casebook
 from assistant.core import Assistant
-from assistant.settings import SHIPPED_CASEBOOK, load_settings
+from assistant.settings import load_settings, shipped_casebook
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -47,7 +47,7 @@ WEB_TITLE = (
 def copy_notes(folder: Path, notes: list[str]) -> Path:
     for note in notes:
         (folder / note).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHIPPED_CASEBOOK / note, folder / note)
+        shutil.copyfile(shipped_casebook() / note, folder / note)
     return folder
 
 
@@ -63,7 +63,7 @@ class FirstStart:
 def first_start(tmp_path_factory, embedder):
     """`serve` on an empty data folder, as the CLI starts it; the build waits after its first note until the
     test releases it, so that the page is seen while the casebook is half indexed."""
-    from assistant.web import start
+    from assistant.web.app import start
 
     casebook = copy_notes(tmp_path_factory.mktemp("casebook"), SAMPLE_NOTES)
     with pytest.MonkeyPatch.context() as environment:
@@ -166,7 +166,7 @@ def test_a_document_is_added_from_the_web(first_start, browser, web_site):
 
 
 def test_a_failed_build_says_which_file_and_why(tmp_path, embedder):
-    from assistant import views
+    from assistant.web import views
 
     casebook = copy_notes(tmp_path / "casebook", SAMPLE_NOTES[2:3])
     (casebook / "statute-notes" / "draft.pdf").write_bytes(b"not a PDF at all")
@@ -182,6 +182,7 @@ def test_a_failed_build_says_which_file_and_why(tmp_path, embedder):
     assert indexed == ["echr-protocol-4"], "the rest of the casebook is indexed"
 
 
+@pytest.mark.model  # its command loads the model
 def test_serve_on_an_empty_data_folder(tmp_path):
     """The command itself: it serves before the casebook is indexed, with progress bars on the terminal."""
     from urllib.request import urlopen

@@ -9,6 +9,7 @@ import pytest
 
 from ingest.errors import UnreadableDocument
 from ingest.html import parse_html, read_html
+from ingest.reader import load_source, read_document
 from ingest.records import Block
 
 CJEU_NUMBERED = re.compile(r"^(\d+) \S")
@@ -24,13 +25,13 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def jafari(corpus_dir: Path) -> list[Block]:
-    return read_html(corpus_dir / "html" / "eurlex-cjeu-c-646-16-jafari-2017-en.html").blocks
+    return read_html(load_source(corpus_dir / "html" / "eurlex-cjeu-c-646-16-jafari-2017-en.html")).blocks
 
 
 @pytest.fixture(scope="module", params=["1348-asylum-procedure", "1359-crisis-force-majeure"])
 def regulation(request, corpus_dir: Path) -> tuple[str, list[Block]]:
     path = corpus_dir / "html" / f"eurlex-reg-2024-{request.param}-sv.html"
-    return path.read_text(encoding="utf-8"), read_html(path).blocks
+    return path.read_text(encoding="utf-8"), read_html(load_source(path)).blocks
 
 
 def test_jafari_paragraphs_carry_their_numbers(jafari):
@@ -45,7 +46,7 @@ def test_jafari_paragraphs_carry_their_numbers(jafari):
 
 @pytest.mark.parametrize("name", ["c-646-16-jafari-2017", "c-578-16-ppu-ck-2017"])
 def test_cjeu_paragraphs_match_the_flattened_judgment(corpus_dir, name):
-    blocks = read_html(corpus_dir / "html" / f"eurlex-cjeu-{name}-en.html").blocks
+    blocks = read_html(load_source(corpus_dir / "html" / f"eurlex-cjeu-{name}-en.html")).blocks
     flattened = (corpus_dir / "case-law" / f"cjeu-{name}.txt").read_text(encoding="utf-8").splitlines()
     ours = [squeeze(text) for text in texts(blocks) if CJEU_NUMBERED.match(text)]
     theirs = [squeeze(line) for line in flattened if CJEU_NUMBERED.match(line)]
@@ -88,7 +89,7 @@ def test_regulation_articles_are_headings(regulation):
 
 
 def test_regulation_points_and_recitals_keep_their_labels(corpus_dir):
-    blocks = read_html(corpus_dir / "html" / "eurlex-reg-2024-1359-crisis-force-majeure-sv.html").blocks
+    blocks = read_html(load_source(corpus_dir / "html" / "eurlex-reg-2024-1359-crisis-force-majeure-sv.html")).blocks
     found = texts(blocks)
     assert any(text.startswith("(1) Unionen, som utgör ett område med frihet") for text in found), (
         "recital (1) sits in a two-cell row; its label and text must form one block"
@@ -107,8 +108,17 @@ def test_regulation_has_no_page_chrome(regulation):
         assert chrome not in body, f"EUR-Lex page chrome {chrome!r} must not reach the blocks"
 
 
+def test_official_journal_running_heads_go_whatever_the_format(corpus_dir):
+    path = corpus_dir / "html" / "eurlex-reg-2024-1359-crisis-force-majeure-sv.html"
+    heads = ("ELI: http://data.europa.eu/eli/reg/2024/1359/oj", "ISSN 1977-0820 (electronic edition)")
+    assert set(heads) <= set(texts(read_html(load_source(path)).blocks)), "the page ends with the OJ's running heads"
+    assert not set(heads) & set(texts(read_document(load_source(path)).blocks)), (
+        "read_document drops the Official Journal's running heads from every format, not only from PDFs"
+    )
+
+
 def test_regulation_declares_its_title(corpus_dir):
-    declared = read_html(corpus_dir / "html" / "eurlex-reg-2024-1359-crisis-force-majeure-sv.html").declared
+    declared = read_html(load_source(corpus_dir / "html" / "eurlex-reg-2024-1359-crisis-force-majeure-sv.html")).declared
     assert declared["title"].startswith(
         "EUROPAPARLAMENTETS OCH RÅDETS FÖRORDNING (EU) 2024/1359 av den 14 maj"
     ), (
@@ -129,7 +139,7 @@ def test_scripts_and_event_handlers_yield_only_visible_text(tmp_path):
         "<script>document.write('injected')</script><footer>© The site</footer></body></html>",
         encoding="utf-8",
     )
-    parsed = read_html(page)
+    parsed = read_html(load_source(page))
     assert texts(parsed.blocks) == ["The ruling", "Visible text here."], (
         "only text a reader sees may be indexed: no script, style, navigation, banner, form or footer"
     )
@@ -210,7 +220,7 @@ def test_unreadable_pages_say_why(tmp_path, data, reason):
     path = tmp_path / "page.html"
     path.write_bytes(data)
     with pytest.raises(UnreadableDocument) as raised:
-        read_html(path)
+        read_html(load_source(path))
     assert reason in raised.value.reason, (
         f"the user must learn why the page is unreadable, got {raised.value}"
     )

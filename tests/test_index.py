@@ -1,18 +1,25 @@
-"""The index on its own: FAISS against brute force, SQLite transactions, the manifest's refusal, the FAISS cache."""
+"""The index: the contract of its face (CorpusIndex), then the parts of the folder backend.
+
+The contract tests use CorpusIndex's public methods only and take the index from the `backend` fixture, so that
+a second storage backend runs them unchanged: add its name to BACKENDS and a branch to `open_index`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from index.corpus import CorpusIndex
+from index.errors import DocumentNotFound, IndexMismatch, IndexNotFound
 from index.manifest import Manifest
-from index.store import Filters
+from index.records import Filters
 from index.vectors import VectorIndex
-from ingest.errors import IndexMismatch, IndexNotFound
 from ingest.records import Chunk, Document, Metadata
 
 DIMENSION = 16
+BACKENDS = ["folder"]
 
 
 def unit_vectors(count: int, seed: int) -> np.ndarray:
@@ -24,13 +31,191 @@ def manifest(model: str = "test-model") -> Manifest:
     return Manifest(model=model, dimension=DIMENSION, chunk_tokens=200, chunker_version="1", embed_context="none")
 
 
-def document(doc_id: str, kind: str = "case-law", date: str = "2012-02-23") -> Document:
-    meta = Metadata(kind=kind, title=f"Title of {doc_id}", court="European Court of Human Rights", date=date)
-    return Document(doc_id=doc_id, source=f"/corpus/{doc_id}.txt", content_hash=doc_id * 3, format="txt", metadata=meta)
+def document(doc_id: str, kind: str = "case-law", date: str = "2012-02-23", source: str = "", **fields) -> Document:
+    meta = Metadata(kind=kind, title=f"Title of {doc_id}", court="European Court of Human Rights", date=date,
+                    **fields)
+    return Document(doc_id=doc_id, source=source or f"/corpus/{doc_id}.txt", content_hash=doc_id * 3, format="txt",
+                    metadata=meta)
 
 
 def chunks(*texts: str) -> list[Chunk]:
     return [Chunk(text=text, paragraph=str(n)) for n, text in enumerate(texts, 1)]
+
+
+def open_index(backend: str, where, wanted: Manifest | None = None, create: bool = False) -> CorpusIndex:
+    """An index of `backend` at `where` (a pytest tmp_path)."""
+    if backend == "folder":
+        return CorpusIndex.open(where / "index", wanted, create=create)
+    raise AssertionError(f"no such backend {backend!r}")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_index(backend, tmp_path) -> Callable[[], CorpusIndex]:
+    """Opens the test's index (created on the first call); every call is another handle, as another process has."""
+    return lambda: open_index(backend, tmp_path, manifest(), create=True)
+
+
+# -- the contract ---------------------------------------------------------------------------------------------
+
+
+def test_opening_a_missing_index_says_how_to_build_one(backend, tmp_path):
+    with pytest.raises(IndexNotFound, match="asylum-assistant ingest"):
+        open_index(backend, tmp_path)
+
+
+def test_an_index_refuses_another_model(backend, tmp_path):
+    open_index(backend, tmp_path, manifest("model-a"), create=True).close()
+    with pytest.raises(IndexMismatch, match="model-a") as caught:
+        open_index(backend, tmp_path, manifest("model-b"))
+    assert "--index" in str(caught.value) or "--model" in str(caught.value), "the message must say what to do"
+
+
+def test_add_replace_remove_keep_chunks_and_vectors_in_step(new_index):
+    index = new_index()
+    index.add(document("a"), chunks("first", "second"), unit_vectors(2, 5))
+    index.add(document("b"), chunks("third"), unit_vectors(1, 6))
+    assert len(index) == index.chunk_count() == 3
+    index.add(document("a"), chunks("only one now"), unit_vectors(1, 7))  # same source: replaces
+    assert len(index) == index.chunk_count() == 2
+    assert index.remove("b").doc_id == "b"
+    assert len(index) == index.chunk_count() == 1
+    assert [(listed.document.doc_id, listed.chunks) for listed in index.documents()] == [("a", 1)]
+    with pytest.raises(DocumentNotFound, match="docs"):
+        index.remove("b")
+
+
+def test_a_new_document_gets_a_free_id_and_a_replaced_one_keeps_its_own(new_index):
+    index = new_index()
+    first = index.add(document("protocol"), chunks("one"), unit_vectors(1, 1))
+    other = index.add(document("protocol", source="/elsewhere/protocol.txt"), chunks("two"), unit_vectors(1, 2))
+    third = index.add(document("protocol", source="/third/protocol.txt"), chunks("three"), unit_vectors(1, 3))
+    assert [first.doc_id, other.doc_id, third.doc_id] == ["protocol", "protocol-txt", "protocol-txt-2"]
+    again = index.add(document("wanted-anew", source="/elsewhere/protocol.txt"), chunks("2b"), unit_vectors(1, 4))
+    assert again.doc_id == "protocol-txt", "a replaced document keeps its id: citations and links stay valid"
+
+
+def test_documents_are_found_by_id_source_and_content(new_index):
+    index = new_index()
+    index.add(document("b", kind="statute"), chunks("x"), unit_vectors(1, 1))
+    index.add(document("a"), chunks("y", "z"), unit_vectors(2, 2))
+    assert index.document("a").metadata.title == "Title of a" and index.document("nothing") is None
+    assert index.document_by_source("/corpus/b.txt").doc_id == "b" and index.document_by_source("/x") is None
+    assert index.document_by_hash("aaa").doc_id == "a" and index.document_by_hash("zzz") is None
+    assert set(index.documents_by_id(["a", "b", "c"])) == {"a", "b"}
+    assert [listed.document.doc_id for listed in index.documents()] == ["a", "b"], "by kind, then title"
+
+
+def test_chunks_come_back_as_they_were_stored_with_their_vectors(new_index):
+    index = new_index()
+    stored = [
+        Chunk("Article text", heading=("CHAPTER II", "Article 5 — Personal interview"), paragraph="1", article="5",
+              page=38, part=2),
+        Chunk("I dissent.", paragraph="3", opinion="Dissenting opinion of Judge X"),
+    ]
+    vectors = unit_vectors(2, 8)
+    index.add(document("a"), stored, vectors)
+    hits = index.dense_search(vectors[0], 2)
+    ids = [hits[0][0], next(i for i, _ in hits if i != hits[0][0])]
+    found = index.chunks(ids)
+    assert [found[i].chunk for i in ids] == stored and [found[i].ordinal for i in ids] == [0, 1]
+    assert {found[i].doc_id for i in ids} == {"a"}
+    assert np.allclose(index.vectors(ids), vectors)
+
+
+def test_around_gives_each_place_its_neighbours_in_order(new_index):
+    index = new_index()
+    index.add(document("a"), chunks(*"abcdefg"), unit_vectors(7, 9))
+    index.add(document("b"), chunks("x", "y"), unit_vectors(2, 10))
+    around = index.around([("a", 0), ("a", 4), ("b", 1)], radius=2)
+    assert [c.chunk.text for c in around[("a", 0)]] == ["a", "b", "c"], "cut at the document's start"
+    assert [c.ordinal for c in around[("a", 4)]] == [2, 3, 4, 5, 6]
+    assert [c.chunk.text for c in around[("b", 1)]] == ["x", "y"]
+    assert index.around([], 2) == {}
+
+
+def test_dense_search_is_exact_and_filtered(new_index):
+    index = new_index()
+    vectors = unit_vectors(30, 11)
+    index.add(document("old", date="2002-02-05"), chunks(*map(str, range(10))), vectors[:10])
+    index.add(document("new", kind="statute", date="2020-02-13", language="en"), chunks(*map(str, range(10))),
+              vectors[10:20])
+    index.add(document("undated", date="", language="sv"), chunks(*map(str, range(10))), vectors[20:])
+    query = unit_vectors(1, 12)[0]
+    found = index.dense_search(query, 5)
+    assert [round(score, 5) for _, score in found] == [round(float(s), 5) for s in np.sort(vectors @ query)[::-1][:5]]
+    cases = [
+        (Filters(kinds=("statute",)), {"new"}),
+        (Filters(date_to="2010-01-01"), {"old"}),
+        (Filters(date_from="2010-01-01"), {"new"}),
+        (Filters(court="human RIGHTS"), {"old", "new", "undated"}),
+        (Filters(court="Justice"), set()),
+        (Filters(language="sv"), {"undated"}),
+        (Filters(doc_ids=("old", "undated")), {"old", "undated"}),
+    ]
+    for filters, expected in cases:
+        hits = index.dense_search(query, 30, filters)
+        assert {index.chunks([i])[i].doc_id for i, _ in hits} == expected, filters
+        assert len(hits) == 10 * len(expected), f"{filters} must not lose matching chunks"
+
+
+def test_lexical_search_matches_terms_and_phrases_and_filters(new_index):
+    index = new_index()
+    index.add(document("old", date="2002-02-05"), chunks("collective expulsion of aliens"), unit_vectors(1, 12))
+    index.add(document("new", kind="statute", date="2020-02-13"), chunks("expulsion at the border"),
+              unit_vectors(1, 13))
+    assert len(index.lexical_search(["expulsion"], 10)) == 2
+    assert len(index.lexical_search(["expulsion of aliens"], 10)) == 1, "a phrase matches words side by side"
+    only_old = index.lexical_search(["expulsion"], 10, Filters(date_to="2010-01-01"))
+    assert [index.chunks([i])[i].doc_id for i, _ in only_old] == ["old"]
+    best = index.lexical_search(["collective", "expulsion", "aliens"], 10)
+    assert index.chunks([best[0][0]])[best[0][0]].doc_id == "old", "more of the terms ranks higher"
+    assert index.lexical_search([], 10) == [] and index.lexical_search(['"quoted" OR'], 10) == []
+    assert index.mentions("aliens") and not index.mentions("Rwanda")
+
+
+def test_statute_articles_are_looked_up_by_number(new_index):
+    index = new_index()
+    protocol = [Chunk("Collective expulsion of aliens is prohibited.", heading=("Article 4",), article="4")]
+    index.add(document("p4", kind="statute", citation="ETS No. 46"), protocol, unit_vectors(1, 14))
+    judgment = [Chunk("The Court reiterates Article 4.", paragraph="1", article="4")]
+    index.add(document("j"), judgment, unit_vectors(1, 15))
+    (found, names), = index.article_chunks("4")
+    assert found.doc_id == "p4" and found.chunk.article == "4", "only statutes have Articles"
+    assert "Title of p4" in names and "ETS No. 46" in names, "with the words that name the statute"
+    assert index.article_chunks("5") == [] and index.article_chunks("4", Filters(kinds=("article",))) == []
+
+
+def test_every_change_is_seen_by_other_handles_and_survives_reopening(new_index):
+    writer, reader = new_index(), new_index()
+    before = reader.generation()
+    writer.add(document("a"), chunks("one", "two"), unit_vectors(2, 16))
+    writer.flush()
+    assert reader.generation() != before, "another handle (another process) sees that something changed"
+    reader.refresh()
+    assert len(reader) == 2 and reader.document("a"), "and, refreshed, searches it"
+    writer.close()
+    reopened = new_index()
+    assert len(reopened) == reopened.chunk_count() == 2
+
+
+def test_a_failed_write_leaves_the_index_as_it_was(new_index):
+    index = new_index()
+    index.add(document("a"), chunks("kept"), unit_vectors(1, 8))
+    generation = index.generation()
+    # The second vector is not a vector: the write fails after the document and its first chunk are written.
+    with pytest.raises(ValueError):
+        index.add(document("b"), chunks("one", "two"), [unit_vectors(1, 9)[0], "not a vector"])
+    assert index.generation() == generation, "a rolled-back write must not count as a change"
+    assert [listed.document.doc_id for listed in index.documents()] == ["a"], "no trace of the half-written document"
+    assert len(index) == index.chunk_count() == 1
+
+
+# -- the folder backend: SQLite the source of truth, FAISS a cache of its vectors -----------------------------
 
 
 def test_faiss_search_equals_brute_force():
@@ -53,63 +238,15 @@ def test_faiss_search_restricted_to_allowed_ids_equals_brute_force():
     assert [i for i, _ in index.search(query, 5, allowed)] == expected.tolist(), "filters must not change the order"
 
 
-def test_opening_a_missing_index_says_how_to_build_one(tmp_path):
-    with pytest.raises(IndexNotFound, match="asylum-assistant ingest"):
-        CorpusIndex.open(tmp_path / "nothing-here")
-
-
-def test_an_index_refuses_another_model(tmp_path):
-    CorpusIndex.open(tmp_path, manifest("model-a"), create=True).close()
-    with pytest.raises(IndexMismatch, match="model-a") as caught:
-        CorpusIndex.open(tmp_path, manifest("model-b"))
-    assert "--index" in str(caught.value) or "--model" in str(caught.value), "the message must say what to do"
-
-
-def test_add_replace_remove_keep_sqlite_and_faiss_in_step(tmp_path):
-    index = CorpusIndex.open(tmp_path, manifest(), create=True)
-    index.add(document("a"), chunks("first", "second"), unit_vectors(2, 5))
-    index.add(document("b"), chunks("third"), unit_vectors(1, 6))
-    assert len(index) == index.store.count_chunks() == 3
-    index.add(document("a"), chunks("only one now"), unit_vectors(1, 7))  # same source: replaces
-    assert len(index) == index.store.count_chunks() == 2
-    index.remove("b")
-    assert len(index) == index.store.count_chunks() == 1
-    assert [d.doc_id for d, _ in index.documents()] == ["a"]
-
-
-def test_a_failed_write_leaves_the_store_as_it_was(tmp_path):
-    index = CorpusIndex.open(tmp_path, manifest(), create=True)
-    index.add(document("a"), chunks("kept"), unit_vectors(1, 8))
-    generation = index.store.generation()
-    # The second vector is not a vector: the insert fails after the document and its first chunk are written.
-    with pytest.raises(ValueError):
-        index.store.put_document(document("b"), chunks("one", "two"), [unit_vectors(1, 9)[0], "not a vector"])
-    assert index.store.generation() == generation, "a rolled-back write must not count as a change"
-    assert [d.doc_id for d, _ in index.documents()] == ["a"], "no trace of the half-written document"
-    assert index.store.count_chunks() == 1
-
-
 def test_a_stale_faiss_file_is_rebuilt_from_sqlite(tmp_path):
     index = CorpusIndex.open(tmp_path, manifest(), create=True)
     index.add(document("a"), chunks("one", "two"), unit_vectors(2, 10))
     index.close()
     # Another run adds a document and dies before saving FAISS: only SQLite has it.
     crashed = CorpusIndex.open(tmp_path, manifest())
-    crashed.store.put_document(document("b"), chunks("three"), unit_vectors(1, 11))
+    crashed.add(document("b"), chunks("three"), unit_vectors(1, 11))  # and no flush()
     reopened = CorpusIndex.open(tmp_path, manifest())
     assert len(reopened) == 3, "the FAISS cache must be rebuilt from the vectors SQLite holds"
     query = unit_vectors(1, 11)[0]
     best_id, score = reopened.dense_search(query, 1)[0]
     assert reopened.chunks([best_id])[best_id].chunk.text == "three" and score == pytest.approx(1.0, abs=1e-5)
-
-
-def test_lexical_search_and_filters(tmp_path):
-    index = CorpusIndex.open(tmp_path, manifest(), create=True)
-    index.add(document("old", date="2002-02-05"), chunks("collective expulsion of aliens"), unit_vectors(1, 12))
-    index.add(document("new", kind="statute", date="2020-02-13"), chunks("expulsion at the border"), unit_vectors(1, 13))
-    hits = index.lexical_search('"expulsion"', 10)
-    assert len(hits) == 2
-    only_old = index.lexical_search('"expulsion"', 10, Filters(date_to="2010-01-01"))
-    assert [index.chunks([i])[i].doc_id for i, _ in only_old] == ["old"]
-    statutes = index.dense_search(unit_vectors(1, 12)[0], 10, Filters(kinds=("statute",)))
-    assert [index.chunks([i])[i].doc_id for i, _ in statutes] == ["new"]

@@ -68,7 +68,7 @@ def test_reingest_is_incremental_and_remove_deletes(fresh, folder):
     assert changed.replaced == ["yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en"]
     found = fresh.search("Vaalimaa", k=3)
     assert any("Vaalimaa" in p.text for p in found.passages), "the new version is searchable"
-    assert len(fresh.index) == fresh.index.store.count_chunks(), "old chunks left FAISS with the old version"
+    assert len(fresh.index) == fresh.index.chunk_count(), "old chunks left FAISS with the old version"
 
     fresh.remove("cjeu-c-201-16-shiri-2017")
     assert "cjeu-c-201-16-shiri-2017" not in [d.doc_id for d, _ in fresh.index.documents()]
@@ -108,9 +108,10 @@ def test_an_interrupted_ingest_keeps_every_finished_document_whole(fresh, folder
     reopened = CorpusIndex.open(fresh.settings.index)
     documents = reopened.documents()
     assert len(documents) == 1, "the document being embedded when the ingest stopped must leave no trace"
-    assert len(reopened) == reopened.store.count_chunks() == documents[0][1]
+    assert len(reopened) == reopened.chunk_count() == documents[0][1]
 
 
+@pytest.mark.model  # its command loads the model
 def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder, corpus_dir):
     shutil.copy(corpus_dir / "case-law/hirsi-jamaa-v-italy-gc-2012.txt", folder / "case-law")
     index = tmp_path / "index"
@@ -135,17 +136,18 @@ def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder
         process.wait()
     killed = CorpusIndex.open(index)
     committed = {d.doc_id: n for d, n in killed.documents()}
-    assert 1 <= len(committed) < 4 and len(killed) == killed.store.count_chunks()
+    assert 1 <= len(committed) < 4 and len(killed) == killed.chunk_count()
     killed.close()
 
     resumed = cli("ingest", str(folder), "--index", str(index))
     assert resumed.returncode == 0, resumed.stderr
     final = CorpusIndex.open(index)
     counts = {d.doc_id: n for d, n in final.documents()}
-    assert len(counts) == 4 and len(final) == final.store.count_chunks()
+    assert len(counts) == 4 and len(final) == final.chunk_count()
     assert all(counts[doc_id] == n for doc_id, n in committed.items()), "documents finished before the kill are whole"
 
 
+@pytest.mark.model  # its command loads the model
 def test_cli_contract(tmp_path, folder):
     index = str(tmp_path / "index")
     bad = folder / "empty.md"
@@ -177,12 +179,13 @@ def test_cli_contract(tmp_path, folder):
     assert unknown.returncode == 2 and "docs" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
+@pytest.mark.model  # its command loads the model
 def test_a_first_question_on_a_new_install_indexes_the_casebook_first(tmp_path):
-    from assistant.settings import SHIPPED_CASEBOOK
+    from assistant.settings import shipped_casebook
 
     casebook = tmp_path / "casebook"  # one note of the shipped casebook, so that the build takes seconds
     (casebook / "background").mkdir(parents=True)
-    shutil.copy(SHIPPED_CASEBOOK / "background" / "eastern-borders.md", casebook / "background")
+    shutil.copy(shipped_casebook() / "background" / "eastern-borders.md", casebook / "background")
     env = {"ASYLUM_ASSISTANT_CASEBOOK": str(casebook)}
     belarus = "Is it legal to return asylum seekers to Belarus without examining their claims?"
 

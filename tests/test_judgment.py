@@ -10,6 +10,7 @@ from text_blocks import blocks_from_text, squeeze, words
 
 from ingest.judgment import split_judgment
 from ingest.records import Block, Chunk
+from ingest.sentences import TokenBudget
 
 BUDGET = 200
 
@@ -76,7 +77,7 @@ ECTHR = lines(
 
 
 def test_one_chunk_per_numbered_paragraph_with_its_sub_items():
-    paragraphs = by_paragraph(split_judgment(ECTHR, words, BUDGET))
+    paragraphs = by_paragraph(split_judgment(ECTHR, TokenBudget(words, BUDGET)))
     assert list(paragraphs)[:5] == ["1", "2", "3", "4", "5"], "each numbered paragraph must be its own chunk"
     assert paragraphs["1"][0].text.startswith("The case originated"), (
         "the number goes to Chunk.paragraph, not the text"
@@ -88,7 +89,7 @@ def test_one_chunk_per_numbered_paragraph_with_its_sub_items():
 
 
 def test_a_numbered_line_inside_a_quotation_stays_in_its_paragraph():
-    paragraphs = by_paragraph(split_judgment(ECTHR, words, BUDGET))
+    paragraphs = by_paragraph(split_judgment(ECTHR, TokenBudget(words, BUDGET)))
     quoted = paragraphs["3"][0].text
     assert "1. General principles" in quoted and "2. Search and rescue situations" in quoted, (
         "headings of a quoted instrument inside an open quotation are quoted text, neither paragraphs nor "
@@ -110,8 +111,8 @@ def test_a_quoted_item_numbered_like_the_next_paragraph_stays_in_the_quoting_par
                 "3. The applicants alleged that they had been intercepted on the high seas.",
                 "4. The Government contested that allegation.",
             ),
-            words,
-            BUDGET,
+            TokenBudget(words,
+            BUDGET),
         )
     )
     assert [p for p in paragraphs] == ["1", "2", "3", "4"]
@@ -122,7 +123,7 @@ def test_a_quoted_item_numbered_like_the_next_paragraph_stays_in_the_quoting_par
 
 
 def test_heading_path_replaces_headings_at_the_same_level_and_below():
-    fifth = by_paragraph(split_judgment(ECTHR, words, BUDGET))["5"][0]
+    fifth = by_paragraph(split_judgment(ECTHR, TokenBudget(words, BUDGET)))["5"][0]
     assert fifth.heading == (
         "THE LAW",
         "IV. ALLEGED VIOLATION OF ARTICLE 4 OF PROTOCOL No. 4 TO THE CONVENTION",
@@ -132,7 +133,7 @@ def test_heading_path_replaces_headings_at_the_same_level_and_below():
 
 
 def test_operative_points_are_not_paragraphs_1_and_2():
-    chunks = split_judgment(ECTHR, words, BUDGET)
+    chunks = split_judgment(ECTHR, TokenBudget(words, BUDGET))
     labels = [c.paragraph for c in chunks if c.opinion is None]
     assert "operative part, point 1" in labels and "operative part, point 2" in labels, (
         "the rulings restart at 1 and must be labelled as the operative part"
@@ -145,7 +146,7 @@ def test_operative_points_are_not_paragraphs_1_and_2():
 
 
 def test_separate_opinions_carry_their_label_and_their_own_numbering():
-    chunks = split_judgment(ECTHR, words, BUDGET)
+    chunks = split_judgment(ECTHR, TokenBudget(words, BUDGET))
     concurring = [c for c in chunks if c.opinion == "Concurring opinion of Judge Pinto de Albuquerque"]
     assert concurring and concurring[0].text.startswith("The Hirsi Jamaa case"), (
         "an opinion whose title runs into its first sentence must be found, its title kept out of the text"
@@ -193,8 +194,8 @@ def test_cjeu_paragraphs_headings_and_rulings():
                 "[Signatures]",
             )
         ],
-        words,
-        BUDGET,
+        TokenBudget(words,
+        BUDGET),
     )
     paragraphs = by_paragraph(chunks)
     assert [p for p in paragraphs if p.isdigit()] == ["1", "2", "3", "4", "5"], "CJEU paragraphs are 'N text'"
@@ -213,7 +214,7 @@ def test_cjeu_paragraphs_headings_and_rulings():
 def test_a_paragraph_too_long_is_split_into_parts_with_its_number():
     long_paragraph = " ".join(f"Sentence {i} of the Court’s reasoning is here." for i in range(40))
     chunks = split_judgment(
-        lines("1. First.", "2. Second paragraph.", f"3. {long_paragraph}", "4. Last."), words, 50
+        lines("1. First.", "2. Second paragraph.", f"3. {long_paragraph}", "4. Last."), TokenBudget(words, 50)
     )
     third = [c for c in chunks if c.paragraph == "3"]
     assert len(third) > 1 and [c.part for c in third] == list(range(1, len(third) + 1)), (
@@ -233,8 +234,8 @@ def test_page_of_a_paragraph_is_the_page_of_its_first_line():
             Block("and goes on.", page=4),
             Block("3. Third paragraph.", page=4),
         ],
-        words,
-        BUDGET,
+        TokenBudget(words,
+        BUDGET),
     )
     assert [c.page for c in chunks] == [3, 3, 4], "Chunk.page is the PDF page where the passage starts"
 
@@ -256,8 +257,8 @@ def test_decision_without_numbered_paragraphs_is_prose_under_its_headings():
             "reasons "
             "set out in many sentences that make up most of the decision's text.",
         ),
-        words,
-        BUDGET,
+        TokenBudget(words,
+        BUDGET),
     )
     assert all(c.paragraph is None for c in chunks), "numbered complaints alone do not make paragraph numbers"
     assert {c.heading for c in chunks} >= {("THE FACTS",), ("COMPLAINTS",), ("THE LAW",)}, (
@@ -270,7 +271,7 @@ def test_decision_without_numbered_paragraphs_is_prose_under_its_headings():
 
 @cache
 def chunked(path: Path, count_tokens) -> list[Chunk]:
-    return split_judgment(blocks_from_text(path), count_tokens, BUDGET)
+    return split_judgment(blocks_from_text(path), TokenBudget(count_tokens, BUDGET))
 
 
 @pytest.fixture(scope="module")

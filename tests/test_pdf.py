@@ -12,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import UnreadableDocument
 from ingest.pdf import ENCRYPTED, NO_TEXT, read_pdf
+from ingest.reader import load_source
 from ingest.records import ParsedDocument
 
 DUBLIN = "pdf/reg-604-2013-dublin-iii-oj-l180.pdf"
@@ -29,7 +30,7 @@ def read(corpus_dir):
 
     def read_once(name: str) -> ParsedDocument:
         if name not in cache:
-            cache[name] = read_pdf(corpus_dir / name)
+            cache[name] = read_pdf(load_source(corpus_dir / name))
         return cache[name]
 
     return read_once
@@ -181,7 +182,7 @@ def test_unhcr_booklet_reads_drop_capitals_and_footnotes(read):
 def test_pypdf_warnings_go_to_debug_logging_not_stderr(corpus_dir, caplog, capfd):
     # The Charter's Type 1 fonts make pypdf warn 55 times that fontTools is missing.
     with caplog.at_level(logging.DEBUG):
-        read_pdf(corpus_dir / CHARTER)
+        read_pdf(load_source(corpus_dir / CHARTER))
     assert not [record for record in caplog.records if record.name.startswith("pypdf")], (
         "pypdf's own warnings must not reach the application's log handlers at WARNING level"
     )
@@ -209,7 +210,7 @@ def one_page_pdf(corpus_dir: Path, target: Path, **encryption: str) -> Path:
 def test_password_protected_pdf_is_refused_with_advice(corpus_dir, tmp_path):
     path = one_page_pdf(corpus_dir, tmp_path / "locked.pdf", user_password="secret")
     with pytest.raises(UnreadableDocument) as raised:
-        read_pdf(path)
+        read_pdf(load_source(path))
     assert raised.value.reason == ENCRYPTED and raised.value.reason.startswith(
         "encrypted PDF: decrypt it first"
     )
@@ -217,14 +218,14 @@ def test_password_protected_pdf_is_refused_with_advice(corpus_dir, tmp_path):
 
 def test_pdf_encrypted_only_against_editing_is_read(corpus_dir, tmp_path):
     path = one_page_pdf(corpus_dir, tmp_path / "no-edit.pdf", user_password="", owner_password="owner")
-    assert "Article 1" in lines(read_pdf(path)), "a PDF that opens without a password must be read"
+    assert "Article 1" in lines(read_pdf(load_source(path))), "a PDF that opens without a password must be read"
 
 
 def test_random_bytes_are_not_a_pdf(tmp_path):
     path = tmp_path / "noise.pdf"
     path.write_bytes(os.urandom(4096).replace(b"%PDF-", b"%PDF_"))
     with pytest.raises(UnreadableDocument, match="not a PDF file"):
-        read_pdf(path)
+        read_pdf(load_source(path))
 
 
 def test_truncated_pdf_is_damaged(corpus_dir, tmp_path):
@@ -232,7 +233,7 @@ def test_truncated_pdf_is_damaged(corpus_dir, tmp_path):
     path = tmp_path / "truncated.pdf"
     path.write_bytes(data[: len(data) // 3])
     with pytest.raises(UnreadableDocument, match=r"damaged PDF .*download or export it again"):
-        read_pdf(path)
+        read_pdf(load_source(path))
 
 
 def test_pdf_without_text_needs_ocr(tmp_path):
@@ -241,7 +242,7 @@ def test_pdf_without_text_needs_ocr(tmp_path):
     path = tmp_path / "scan.pdf"
     writer.write(path)
     with pytest.raises(UnreadableDocument) as raised:
-        read_pdf(path)
+        read_pdf(load_source(path))
     assert raised.value.reason == NO_TEXT and "OCR" in raised.value.reason
 
 
@@ -250,15 +251,15 @@ def test_title_only_when_meaningful(corpus_dir, tmp_path):
     writer = PdfWriter(clone_from=named)
     writer.add_metadata({"/Title": "Microsoft Word - draft 3.docx"})
     writer.write(tmp_path / "word.pdf")
-    assert "title" not in read_pdf(tmp_path / "word.pdf").declared, "a file name is no title"
+    assert "title" not in read_pdf(load_source(tmp_path / "word.pdf")).declared, "a file name is no title"
     writer.add_metadata({"/Title": "  Charter of Fundamental\nRights  "})
     writer.write(tmp_path / "charter.pdf")
-    assert read_pdf(tmp_path / "charter.pdf").declared["title"] == "Charter of Fundamental Rights"
+    assert read_pdf(load_source(tmp_path / "charter.pdf")).declared["title"] == "Charter of Fundamental Rights"
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(UnreadableDocument, match="cannot open the file"):
-        read_pdf(tmp_path / "absent.pdf")
+        read_pdf(load_source(tmp_path / "absent.pdf"))
 
 
 def test_extraction_mode_heuristics_on_real_pages(corpus_dir):

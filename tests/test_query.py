@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.query import article_references, instrument_words
+from assistant.query import article_references, instrument_words, lexical_terms, proper_names
 
 
 def test_article_references_read_numbers_paragraphs_and_protocol_shorthand():
@@ -24,3 +24,19 @@ def test_instrument_words_expand_aliases_and_ignore_dates():
     assert "4" not in title and "protocol4" not in title, "the day of a date names no Protocol"
     assert "protocol4" in instrument_words("Protocol No. 4 to the Convention")
     assert "protocol4" not in instrument_words("as amended by Protocols Nos. 11 and 14")
+
+
+def test_lexical_terms_keep_legal_references_as_phrases():
+    terms = lexical_terms("Does Art. 4 of Protocol No. 4 apply to no. 27765/09 and C-646/16?")
+    assert "article 4 of protocol no 4" in terms, "the Article and its Protocol are one phrase"
+    assert "27765 09" in terms and "c 646 16" in terms, "application and case numbers stay together"
+    assert "does" not in terms and "of" not in terms, "stopwords say nothing"
+    assert lexical_terms("P4-4")[0] == "article 4 of protocol no 4", "HUDOC's shorthand spelled out"
+    assert lexical_terms("what is it?") == (), "nothing left to search for"
+
+
+def test_proper_names_are_capitalised_words_inside_sentences():
+    assert proper_names("Can Finland close its border with Russia under the Border Security Act?") == [
+        "Finland", "Russia", "Border", "Security", "Act",
+    ]
+    assert proper_names("What does Article 3 of the Convention say?") == [], "legal vocabulary names nothing"

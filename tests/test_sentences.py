@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from text_blocks import squeeze, words
 
-from ingest.sentences import fit_pieces, split_sentences
+from ingest.sentences import TokenBudget, fit_pieces, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -102,12 +102,12 @@ def test_split_sentences_in_the_corpus_languages(text, expected):
 
 def test_fit_pieces_returns_a_fitting_text_whole():
     text = "No one shall be subjected to torture or to inhuman or degrading treatment or punishment."
-    assert fit_pieces(text, words, 50) == [text], "a passage that fits must stay one piece"
+    assert fit_pieces(text, TokenBudget(words, 50)) == [text], "a passage that fits must stay one piece"
 
 
 def test_fit_pieces_packs_whole_sentences():
     text = "One two three. Four five six. Seven eight nine. Ten eleven twelve."
-    assert fit_pieces(text, words, 6) == [
+    assert fit_pieces(text, TokenBudget(words, 6)) == [
         "One two three. Four five six.",
         "Seven eight nine. Ten eleven twelve.",
     ], "pieces must be runs of whole sentences when sentences fit"
@@ -115,7 +115,7 @@ def test_fit_pieces_packs_whole_sentences():
 
 def test_fit_pieces_cuts_a_long_sentence_at_clauses_then_words():
     text = "alpha beta gamma; delta epsilon zeta eta theta iota kappa, lambda mu. Nu xi."
-    pieces = fit_pieces(text, words, 4)
+    pieces = fit_pieces(text, TokenBudget(words, 4))
     assert all(words(p) <= 4 for p in pieces), f"every piece must fit the budget: {pieces}"
     assert pieces[0] == "alpha beta gamma;", "an over-long sentence must be cut at ';' first"
     assert squeeze(" ".join(pieces)) == squeeze(text), "the pieces must give back the text"
@@ -123,7 +123,7 @@ def test_fit_pieces_cuts_a_long_sentence_at_clauses_then_words():
 
 def test_fit_pieces_cuts_a_giant_word():
     url = "https://example.org/" + "x" * 300
-    pieces = fit_pieces(f"See {url} now.", len, 100)
+    pieces = fit_pieces(f"See {url} now.", TokenBudget(len, 100))
     assert all(len(p) <= 100 for p in pieces), "even a word longer than the budget must be cut to fit"
     assert squeeze(" ".join(pieces)) == squeeze(f"See {url} now.")
 
@@ -138,7 +138,7 @@ def test_fit_pieces_on_a_real_opinion_with_the_model_tokenizer(corpus_dir, count
     assert line.startswith("CONCURRING OPINION OF JUDGE PINTO DE ALBUQUERQUE"), (
         "the test needs the opinion's line"
     )
-    pieces = fit_pieces(line, count_tokens, 200)
+    pieces = fit_pieces(line, TokenBudget(count_tokens, 200))
     assert all(count_tokens(p) <= 200 for p in pieces), "every piece must fit the model's budget"
     assert squeeze(" ".join(pieces)) == squeeze(line), "joining the pieces must give back the text"
     ends = sum(p.rstrip('”’")]').endswith((".", "?", "!")) for p in pieces)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.errors import BadSetting
 from assistant.settings import load_settings
-from ingest.errors import BadSetting
 
 
 def test_flags_beat_environment_and_paths_follow_the_final_home(monkeypatch, tmp_path):

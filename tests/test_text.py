@@ -7,6 +7,7 @@ from itertools import pairwise
 import pytest
 
 from ingest.errors import UnreadableDocument
+from ingest.reader import load_source
 from ingest.records import Block
 from ingest.text import markdown_inline, read_text, split_front_matter
 
@@ -16,7 +17,7 @@ def texts(blocks: list[Block]) -> list[str]:
 
 
 def test_statute_text_loses_the_oj_headers_it_was_extracted_with(corpus_dir):
-    lines = texts(read_text(corpus_dir / "statutes/reg-2024-1347-qualification-regulation.txt").blocks)
+    lines = texts(read_text(load_source(corpus_dir / "statutes/reg-2024-1347-qualification-regulation.txt")).blocks)
     furniture = [
         line
         for line in lines
@@ -27,7 +28,7 @@ def test_statute_text_loses_the_oj_headers_it_was_extracted_with(corpus_dir):
 
 
 def test_statute_text_keeps_real_hyphens_and_rejoins_broken_words(corpus_dir):
-    dublin = texts(read_text(corpus_dir / "statutes/reg-604-2013-dublin-iii.txt").blocks)
+    dublin = texts(read_text(load_source(corpus_dir / "statutes/reg-604-2013-dublin-iii.txt")).blocks)
     assert "back to persecution, i.e. maintaining the principle of non-refoulement." in dublin, (
         "this file's line-end hyphens are real ones (third-country): 'non-' + 'refoulement' keeps its hyphen"
     )
@@ -35,7 +36,7 @@ def test_statute_text_keeps_real_hyphens_and_rejoins_broken_words(corpus_dir):
     assert dublin[dublin.index("Footnotes") + 1] == "( 1 ) OJ C 317, 23.12.2009, p. 115.", (
         "the footnotes printed under each page's running header move to the end"
     )
-    charter = texts(read_text(corpus_dir / "statutes/eu-charter-fundamental-rights-2000.txt").blocks)
+    charter = texts(read_text(load_source(corpus_dir / "statutes/eu-charter-fundamental-rights-2000.txt")).blocks)
     assert not [line for line in charter if "Official Journal of the European Communities" in line], (
         "the Charter's .txt lacks the PDF's pages 2-7, so its page counter jumps from C 364/1 to C 364/9"
     )
@@ -44,7 +45,7 @@ def test_statute_text_keeps_real_hyphens_and_rejoins_broken_words(corpus_dir):
 
 
 def test_blank_lines_are_single_paragraph_breaks(corpus_dir):
-    blocks = read_text(corpus_dir / "statutes/echr-convention.txt").blocks
+    blocks = read_text(load_source(corpus_dir / "statutes/echr-convention.txt")).blocks
     assert texts(blocks[:3]) == [
         "Convention for the Protection of Human Rights and Fundamental Freedoms",
         "",
@@ -56,7 +57,7 @@ def test_blank_lines_are_single_paragraph_breaks(corpus_dir):
 
 
 def test_judgment_paragraphs_are_not_running_lines(corpus_dir):
-    lines = texts(read_text(corpus_dir / "case-law/khlaifia-v-italy-chamber-2015.txt").blocks)
+    lines = texts(read_text(load_source(corpus_dir / "case-law/khlaifia-v-italy-chamber-2015.txt")).blocks)
     # Repeated with a rising number, like a page counter, but these are numbered paragraphs.
     for number in (75, 87, 100, 160):
         assert f"{number}. The Government disputed that allegation." in lines, (
@@ -71,7 +72,7 @@ def test_judgment_paragraphs_are_not_running_lines(corpus_dir):
 
 
 def test_markdown_front_matter_headings_and_links(corpus_dir):
-    document = read_text(corpus_dir / "articles/ays-special-lithuania-they-treat-you-like-criminals-2022.md")
+    document = read_text(load_source(corpus_dir / "articles/ays-special-lithuania-they-treat-you-like-criminals-2022.md"))
     assert document.declared["title"] == "AYS Special from Lithuania: “They treat you like criminals”"
     assert document.declared["date"] == "2022-02-27T18:18:49.587+0000", "scalars are kept as written"
     assert document.declared["image.path"] == "../assets/5f67a4e80b5f/0*2tRlyl1-Ok98CWyb.jpeg"
@@ -91,7 +92,7 @@ def test_markdown_front_matter_headings_and_links(corpus_dir):
 
 def test_markdown_with_unquoted_colons_in_front_matter(corpus_dir):
     # "title: AYS News Digest 1/7/22: European court decided- …" is not valid YAML; the title is wanted.
-    document = read_text(corpus_dir / "articles/ays-digest-2022-07-01-cjeu-lithuania-detention-asylum.md")
+    document = read_text(load_source(corpus_dir / "articles/ays-digest-2022-07-01-cjeu-lithuania-detention-asylum.md"))
     assert document.declared["title"].startswith("AYS News Digest 1/7/22: European court decided")
     assert document.declared["tags"] == "digest; human-rights; europe; refugees; greece", (
         "lists are joined with '; '"
@@ -104,7 +105,7 @@ def test_markdown_with_unquoted_colons_in_front_matter(corpus_dir):
 
 def test_markdown_without_front_matter_and_escaped_pipes(corpus_dir):
     document = read_text(
-        corpus_dir / "articles/yle-selkouutiset-2023-11-22-finland-eastern-border-barriers-en.md"
+        load_source(corpus_dir / "articles/yle-selkouutiset-2023-11-22-finland-eastern-border-barriers-en.md")
     )
     assert document.declared == {}
     assert document.blocks[0] == Block("Radio | Clear news | Wednesday 22 November 2023", role="heading")
@@ -146,17 +147,17 @@ def test_front_matter_is_only_a_mapping_at_the_top():
 def test_encodings(tmp_path):
     cp1252 = tmp_path / "cp1252.txt"
     cp1252.write_bytes("Migrationsverket – Överklagande".encode("cp1252"))
-    assert texts(read_text(cp1252).blocks) == ["Migrationsverket – Överklagande"], (
+    assert texts(read_text(load_source(cp1252)).blocks) == ["Migrationsverket – Överklagande"], (
         "a non-UTF-8 file is read as cp1252"
     )
     bom = tmp_path / "bom.txt"
     bom.write_bytes(b"\xef\xbb\xbfArticle 1\r\n\r\n\r\nText")
-    assert texts(read_text(bom).blocks) == ["Article 1", "", "Text"], (
+    assert texts(read_text(load_source(bom)).blocks) == ["Article 1", "", "Text"], (
         "the BOM goes, CRLF and blank runs are handled"
     )
     utf16 = tmp_path / "utf16.txt"
     utf16.write_bytes("\ufeffArtikel 5\nVaraktighet".encode("utf-16-le"))
-    assert texts(read_text(utf16).blocks) == ["Artikel 5", "Varaktighet"], (
+    assert texts(read_text(load_source(utf16)).blocks) == ["Artikel 5", "Varaktighet"], (
         "UTF-16 (Windows 'Unicode') is text, not binary"
     )
 
@@ -174,5 +175,5 @@ def test_unreadable_text_files(tmp_path, name, content, reason):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(UnreadableDocument) as raised:
-        read_text(path)
+        read_text(load_source(path))
     assert raised.value.reason == reason and raised.value.path == str(path)

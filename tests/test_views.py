@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from html import escape
 
 import pytest
 
-from assistant import views
+from assistant.citations import cite
 from assistant.core import Assistant
-from assistant.forms import date_bound, filters_from_form, metadata_from_form
-from assistant.precedents import case_key, find_precedents
+from assistant.errors import BadSetting, UploadRefused
+from assistant.forms import date_bound, filters_from_values, metadata_from_form
+from assistant.highlight import answer_highlights, closest_sentence
+from assistant.precedents import case_key
+from assistant.records import Answer, FileOutcome, Passage, Status, SummarySentence
 from assistant.settings import load_settings
-from assistant.uploads import Upload, UploadRefused, UploadResult, add_uploads, store_upload
-from ingest.errors import BadSetting
+from assistant.web import views
+from assistant.web.uploads import Upload, add_uploads, store_upload
+from index.records import StoredChunk
+from ingest.records import Chunk, Document, Metadata
 
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
 HOSTILE = "Was the Lampedusa reception centre for asylum seekers overcrowded?"
@@ -36,7 +42,7 @@ def assistant(web_index, embedder, tmp_path_factory):
 
 def test_answer_has_numbered_markers_linking_to_cited_passages(assistant):
     answer = assistant.answer(HOTSPOT)
-    html = views.render_answer(answer, assistant.index, turn=2)
+    html = views.render_answer(answer, turn=2)
     assert not answer.abstained
     markers = re.findall(r'class="aa-marker" href="#(aa-2-\d+)"', html)
     assert markers, "each summary sentence carries a marker"
@@ -51,7 +57,7 @@ def test_answer_has_numbered_markers_linking_to_cited_passages(assistant):
 
 def test_show_in_context_marks_the_passage_among_its_neighbours(assistant):
     passage = next(p for p in assistant.answer(HOTSPOT).passages if p.chunk.paragraph == "2")
-    html = views.render_context(passage, assistant.index)
+    html = views.render_context(passage)
     items = re.findall(r'<div class="aa-context-item( aa-current)?"><span class="aa-pin">§ (\d+)</span>', html)
     assert [number for _, number in items] == ["1", "2", "3", "4"], "§§ 1-4 around § 2 (the file starts at § 1)"
     assert [number for current, number in items if current] == ["2"]
@@ -65,7 +71,7 @@ def test_document_markup_is_shown_as_text(web_index_copy, embedder, tmp_path):
     answer = assistant.answer(HOSTILE)
     hostile = [p for p in answer.passages if "Lampedusa" in p.text]
     assert hostile, "the question finds the document full of markup"
-    html = views.render_answer(answer, assistant.index)
+    html = views.render_answer(answer)
     assert "<script" not in html and "<img" not in html, "no tag of a document may reach the page"
     assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&quot;window.__xss=3&quot;&gt;" in html
@@ -73,13 +79,13 @@ def test_document_markup_is_shown_as_text(web_index_copy, embedder, tmp_path):
     assert any('<img src=x onerror="window.__xss=1">' in row[0] for row in rows), (
         "the document list holds titles as plain text (the table component shows them as text)"
     )
-    results = views.render_upload_results([UploadResult('<img src=x onerror=alert(1)>.txt', "refused", "no")])
+    results = views.render_upload_results([FileOutcome('<img src=x onerror=alert(1)>.txt', Status.REFUSED, reason="no")])
     assert "<img" not in results, "file names are the user's: escaped too"
 
 
 def test_abstention_says_so_and_labels_the_closest_passages(assistant):
     answer = assistant.answer(CARS)
-    html = views.render_answer(answer, assistant.index)
+    html = views.render_answer(answer)
     assert answer.abstained
     assert "The corpus holds no passage that answers this question." in html
     assert "Closest, but not an answer" in html and 'class="aa-passage"' in html
@@ -88,7 +94,7 @@ def test_abstention_says_so_and_labels_the_closest_passages(assistant):
 
 def test_precedents_are_cases_each_with_its_best_paragraphs(assistant):
     facts = "Unaccompanied minors arriving by boat were held for weeks in a hotspot with poor hygiene."
-    matches = find_precedents(assistant.retriever, facts)
+    matches = assistant.precedents(facts)
     assert len(matches) >= 2 and matches[0].citation == "A.T. and Others v. Italy, no. 47287/17, 23 November 2023"
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
     keys = [case_key(m.passages[0].document.metadata, m.passages[0].document.doc_id) for m in matches]
@@ -96,7 +102,7 @@ def test_precedents_are_cases_each_with_its_best_paragraphs(assistant):
     for match in matches:
         assert 1 <= len(match.passages) <= 3
         assert {p.document.doc_id for p in match.passages} == {match.passages[0].document.doc_id}
-    html = views.render_precedents(matches, assistant.index, facts)
+    html = views.render_precedents(matches, facts)
     assert html.count('class="aa-case"') == len(matches)
     assert "European Court of Human Rights" in html and "23 November 2023" in html
     assert re.search(r'<div class="aa-pin">§ \d+</div>', html), "each paragraph shows its pinpoint"
@@ -113,14 +119,16 @@ def test_source_links_only_to_web_addresses():
 
 
 def test_filters_and_metadata_forms_are_checked():
-    filters = filters_from_form(["statute"], " Human Rights ", "EN", "2010", "2012-02")
+    filters = filters_from_values(
+        {"kinds": ["statute"], "court": " Human Rights ", "language": "EN", "date_from": "2010", "date_to": "2012-02"}
+    )
     assert (filters.kinds, filters.court, filters.language) == (("statute",), "Human Rights", "en")
     assert (filters.date_from, filters.date_to) == ("2010-01-01", "2012-02-31"), "a year or month ends last"
     assert date_bound("23 February 2012", "from", end=False) == "2012-02-23"
     with pytest.raises(BadSetting, match="not a date"):
-        filters_from_form(date_from="last year")
+        filters_from_values({"date_from": "last year"})
     with pytest.raises(BadSetting, match="empty"):
-        filters_from_form(date_from="2020", date_to="2010")
+        filters_from_values({"date_from": "2020", "date_to": "2010"})
     assert metadata_from_form("case-law", " Title ", "", "23 February 2012", "https://example.org/x") == {
         "kind": "case-law", "title": "Title", "date": "2012-02-23", "url": "https://example.org/x",
     }
@@ -173,17 +181,17 @@ def test_a_question_is_answered_while_a_document_is_being_ingested(web_index_cop
     finally:
         release.set()
         worker.join(120)
-    assert [r.status for r in results] == ["added"]
+    assert [r.status for r in results] == [Status.ADDED]
     html = views.render_upload_results(results)
     assert "✓ <b>p4.txt</b>: added as “Protocol No. 4 (upload)" in html and "passages)" in html
     again = add_uploads(assistant, [Upload(upload, "again.txt")])
-    assert again[0].status == "unchanged" and "already in the corpus" in views.render_upload_results(again)
+    assert again[0].status is Status.UNCHANGED and "already in the corpus" in views.render_upload_results(again)
 
 
 def test_corpus_changes_need_the_password_and_serving_beyond_localhost_needs_one(web_index, embedder, tmp_path):
     import gradio as gr
 
-    from assistant.web import Handlers, check_exposure
+    from assistant.web.app import Handlers, check_exposure
 
     for host in ("127.0.0.1", "localhost", "::1"):
         check_exposure(load_settings(host=host))
@@ -203,21 +211,65 @@ def test_corpus_changes_need_the_password_and_serving_beyond_localhost_needs_one
 
 
 def test_api_answers_are_json(assistant):
-    from assistant.web import Handlers
+    from assistant.web.app import Handlers, api_endpoint
 
     handlers = Handlers(assistant, assistant.settings)
-    answer = handlers.ask(HOTSPOT, ["case-law"], "Human Rights", "en", "2020", "")
+    ask, search = api_endpoint(handlers.ask), api_endpoint(handlers.search)
+    answer = ask(HOTSPOT, ["case-law"], "Human Rights", "en", "2020", "")
     assert set(answer) >= {"question", "answer", "abstained", "passages"}
     assert answer["passages"] and all(p["kind"] == "case-law" for p in answer["passages"])
-    cases = handlers.search("minors held in a hotspot", cases=2)
+    cases = search("minors held in a hotspot", cases=2)
     assert len(cases) <= 2 and cases[0]["passages"][0]["citation"]
     with pytest.raises(Exception, match="not a date"):
-        handlers.ask(HOTSPOT, None, "", "", "someday", "")
+        ask(HOTSPOT, None, "", "", "someday", "")
 
 
 def test_upload_results_say_what_happened_in_words():
-    failed = UploadResult("judgment.pdf", "failed", "could not parse this PDF file (EOF marker not found)")
-    refused = UploadResult("setup.exe", "refused", "EXE files cannot be added; the accepted types are PDF")
+    failed = FileOutcome("judgment.pdf", Status.FAILED, reason="could not parse this PDF file (EOF marker not found)")
+    refused = FileOutcome("setup.exe", Status.REFUSED, reason="EXE files cannot be added; the accepted types are PDF")
     html = views.render_upload_results([failed, refused])
     assert "✗ <b>judgment.pdf</b>: could not be read: could not parse this PDF file" in html
     assert "✗ <b>setup.exe</b>: EXE files cannot be added; the accepted types are PDF." in html
+
+
+# Views are functions of records: these build the records by hand, without a model or an index.
+
+AT = Document(
+    doc_id="at-v-italy", source="/corpus/at.txt", content_hash="h", format="txt",
+    metadata=Metadata(kind="case-law", title="CASE OF A.T. AND OTHERS v. ITALY", date="2023-11-23",
+                      court="European Court of Human Rights", application_numbers=("47287/17",)),
+)
+PARAGRAPHS = [
+    Chunk("The applicants arrived in Italy by boat. They were minors <b>alone</b>.", paragraph="1"),
+    Chunk("They were held in the Taranto hotspot for weeks. The hygiene was poor.", paragraph="2"),
+    Chunk("The Government contested that.", paragraph="3"),
+]
+
+
+def passage_of(ordinal: int, rank: int = 1) -> Passage:
+    chunk = PARAGRAPHS[ordinal]
+    context = tuple(StoredChunk(n + 10, AT.doc_id, n, c) for n, c in enumerate(PARAGRAPHS))
+    return Passage(rank=rank, score=0.5, similarity=0.9, ordinal=ordinal, document=AT, chunk=chunk,
+                   citation=cite(AT, chunk), context=context)
+
+
+def test_an_answer_renders_from_its_records_alone():
+    second, first = passage_of(1, rank=1), passage_of(0, rank=2)
+    answer = Answer("Were minors held in the hotspot?", (SummarySentence("They were held in the Taranto hotspot for "
+                    "weeks.", 1),), (second, first), abstained=False)
+    html = views.render_answer(answer, turn=3)
+    assert 'href="#aa-3-1"' in html and 'id="aa-3-1"' in html and 'id="aa-3-2"' in html, "markers link in-answer"
+    assert "<mark>They were held in the Taranto hotspot for weeks.</mark>" in html, "the quoted sentence is marked"
+    assert "A.T. and Others v. Italy, no. 47287/17, § 2, 23 November 2023" in html
+    assert "<b>alone</b>" not in html and "&lt;b&gt;alone&lt;/b&gt;" in html, "document text is escaped"
+    context = views.render_context(second)
+    items = re.findall(r'<div class="aa-context-item( aa-current)?"><span class="aa-pin">§ (\d+)</span>', context)
+    assert items == [("", "1"), (" aa-current", "2"), ("", "3")], "the passage among its neighbours, marked"
+    assert views.render_context(replace(second, context=second.context[1:2])) == "", "alone: nothing to unfold"
+
+
+def test_the_sentence_closest_to_the_question_is_highlighted():
+    assert closest_sentence(PARAGRAPHS[1].text, "hotspot weeks") == "They were held in the Taranto hotspot for weeks."
+    assert closest_sentence(PARAGRAPHS[2].text, "hotspot") is None
+    answer = Answer("poor hygiene?", (), (passage_of(1),), abstained=True)
+    assert answer_highlights(answer) == {1: ("The hygiene was poor.",)}, "no summary: the closest sentence"

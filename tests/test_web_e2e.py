@@ -30,7 +30,7 @@ Families were separated at the gate of the camp <img src=x onerror="window.__xss
 
 @pytest.fixture(scope="module")
 def server(web_index, embedder, tmp_path_factory):
-    from assistant.web import start
+    from assistant.web.app import start
 
     folder = tmp_path_factory.mktemp("e2e")
     index = shutil.copytree(web_index, folder / "index")
@@ -159,7 +159,7 @@ def test_files_on_this_machine_are_not_served(server, tmp_path):
     from urllib.error import HTTPError
     from urllib.request import urlopen
 
-    from assistant.uploads import Upload, store_upload
+    from assistant.web.uploads import Upload, store_upload
 
     # Stored as the app stores every upload (content-hash name, so a repeat is a no-op): the test must not
     # depend on the uploads of the tests above, which do not run when it is run alone.

@@ -1,8 +1,9 @@
 """Blocks from the shared corpus's .txt and .md files, and small text helpers, for the chunker tests.
 
 One Block per line, Block("") for a blank line, a markdown "#" line as a role="heading" block; the
-YAML front matter of a .md file is metadata, not text. Deliberately simpler than the real text
-reader, so that the chunker tests do not depend on it.
+YAML front matter of a .md file is metadata, not text; the Official Journal's running heads gone, as
+read_document leaves them. Deliberately simpler than the real text reader, so that the chunker tests do not
+depend on it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ingest.furniture import strip_page_furniture
 from ingest.records import Block
 
 
@@ -26,7 +28,7 @@ def blocks_from_text(path: Path) -> list[Block]:
             blocks.append(Block(text.lstrip("#").strip(), role="heading"))
         else:
             blocks.append(Block(text))
-    return blocks
+    return strip_page_furniture(blocks)
 
 
 def words(text: str) -> int:

@@ -44,7 +44,8 @@ def product_chunks(corpus: Path, max_tokens: int) -> tuple[list[dict], list[tupl
     from ingest.chunking import chunk_blocks
     from ingest.errors import AssistantError
     from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
-    from ingest.reader import read_document
+    from ingest.reader import load_source, read_document
+    from ingest.sentences import TokenBudget
 
     count_tokens = minilm_token_counter()
     manifest = read_manifest(corpus)
@@ -55,11 +56,11 @@ def product_chunks(corpus: Path, max_tokens: int) -> tuple[list[dict], list[tupl
             continue
         relative = path.relative_to(corpus)
         try:
-            parsed = read_document(path)
+            parsed = read_document(load_source(path))
             row = manifest.get(relative.as_posix())
             meta = resolve(from_manifest_row(row) if row else {}, from_declared(parsed.declared),
                            inferred=infer(parsed.blocks, relative))
-            chunks = chunk_blocks(parsed.blocks, meta.kind, count_tokens, max_tokens)
+            chunks = chunk_blocks(parsed.blocks, meta.kind, TokenBudget(count_tokens, max_tokens))
         except AssistantError as error:
             failed.append((relative.as_posix(), str(error)))
             continue

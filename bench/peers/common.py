@@ -30,7 +30,7 @@ OUT = REPO / "bench" / "out"  # gitignored: results and cached indexes
 CHUNKS = OUT / "chunks.jsonl"
 
 TOP_K = 10
-# The product's chunk budget for MiniLM (assistant.ingestion.chunk_token_budget): 256 word pieces less
+# The product's chunk budget for MiniLM (assistant.ingestion.chunk_budget): 256 word pieces less
 # [CLS] and [SEP] and the 48 reserved for the title/heading context it embeds with each chunk.
 MAX_CHUNK_TOKENS = 206
 # Two cores are shared with other work: embedding uses this many threads unless told otherwise.

@@ -16,19 +16,16 @@ from assistant.citations import cite, format_date
 from assistant.forms import WEB_ADDRESS
 from assistant.highlight import answer_highlights, closest_sentence
 from assistant.precedents import CaseMatch
-from assistant.records import Answer, Passage
-from assistant.uploads import UploadResult
-from index.corpus import CorpusIndex
-from ingest.records import Document
+from assistant.records import Answer, FileOutcome, Passage, Status
+from index.records import ListedDocument
 
 KIND_LABELS = {"case-law": "Case law", "statute": "Statute", "article": "Article", "note": "Casebook note"}
 # An answer shows its best passages open (and every passage its summary quotes) and folds the rest.
 OPEN_PASSAGES = 5
-CONTEXT_CHUNKS = 2  # chunks shown before and after a passage in "Show in context"
 DOCUMENT_HEADERS = ["Title", "Kind", "Date", "Court or issuer", "Passages"]
 
 
-def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
+def render_answer(answer: Answer, turn: int = 1) -> str:
     """An answer as the Ask tab shows it: the summary, each sentence with a numbered marker linking to its
     passage below; or, when the assistant abstains, a plain "no answer" and the closest passages, labelled so.
 
@@ -52,7 +49,7 @@ def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
         )
         parts.append(f'<p class="aa-summary">{summary}</p><h4 class="aa-label">Sources</h4>')
     cards = [
-        render_passage(passage, index, _anchor(turn, passage.rank), highlights[passage.rank])
+        render_passage(passage, _anchor(turn, passage.rank), highlights[passage.rank])
         for passage in answer.passages
     ]
     shown = max([OPEN_PASSAGES] + [sentence.passage for sentence in answer.sentences])  # every cited one open
@@ -65,7 +62,7 @@ def render_answer(answer: Answer, index: CorpusIndex, turn: int = 1) -> str:
     return "".join(parts)
 
 
-def render_passage(passage: Passage, index: CorpusIndex, anchor: str, highlights: Sequence[str]) -> str:
+def render_passage(passage: Passage, anchor: str, highlights: Sequence[str]) -> str:
     """One passage: its number and citation line, kind, court and heading path, a link to the source when it
     is on the web, its text with `highlights` marked, and its neighbours folded under "Show in context"."""
     meta = passage.document.metadata
@@ -77,17 +74,16 @@ def render_passage(passage: Passage, index: CorpusIndex, anchor: str, highlights
         f'<div class="aa-cite"><span class="aa-rank">{passage.rank}</span>{escape(passage.citation.text)}</div>'
         f'<div class="aa-meta">{" · ".join(details)}{link}</div>'
         f'<div class="aa-text">{highlighted(passage.text, highlights)}</div>'
-        f"{render_context(passage, index)}</article>"
+        f"{render_context(passage)}</article>"
     )
 
 
-def render_context(passage: Passage, index: CorpusIndex) -> str:
+def render_context(passage: Passage) -> str:
     """The passage among its neighbouring chunks of the same document, folded; "" when it stands alone."""
-    neighbours = index.store.neighbours(passage.document.doc_id, passage.ordinal, CONTEXT_CHUNKS, CONTEXT_CHUNKS)
-    if len(neighbours) <= 1:
+    if len(passage.context) <= 1:
         return ""
     items = []
-    for stored in neighbours:
+    for stored in passage.context:
         pinpoint = cite(passage.document, stored.chunk).pinpoint
         current = " aa-current" if stored.ordinal == passage.ordinal else ""
         label = f'<span class="aa-pin">{escape(pinpoint)}</span>' if pinpoint else ""
@@ -95,7 +91,7 @@ def render_context(passage: Passage, index: CorpusIndex) -> str:
     return f'<details class="aa-context"><summary>Show in context</summary>{"".join(items)}</details>'
 
 
-def render_precedents(matches: Sequence[CaseMatch], index: CorpusIndex, facts: str) -> str:
+def render_precedents(matches: Sequence[CaseMatch], facts: str) -> str:
     """Cases ranked by how well their paragraphs match a fact pattern, each with its court, date, citation and
     best paragraphs (the sentence closest to the facts highlighted)."""
     if not matches:
@@ -104,7 +100,7 @@ def render_precedents(matches: Sequence[CaseMatch], index: CorpusIndex, facts: s
     for number, match in enumerate(matches, 1):
         url = next((p.document.metadata.url for p in match.passages if p.document.metadata.url), "")
         facts_line = " · ".join(escape(part) for part in (match.court, format_date(match.date)) if part)
-        paragraphs = "".join(_case_paragraph(passage, index, facts) for passage in match.passages)
+        paragraphs = "".join(_case_paragraph(passage, facts) for passage in match.passages)
         cards.append(
             f'<article class="aa-case"><div class="aa-cite"><span class="aa-rank">{number}</span>'
             f"{escape(match.citation)}</div>"
@@ -113,7 +109,7 @@ def render_precedents(matches: Sequence[CaseMatch], index: CorpusIndex, facts: s
     return f'<div class="aa-precedents">{"".join(cards)}</div>'
 
 
-def _case_paragraph(passage: Passage, index: CorpusIndex, facts: str) -> str:
+def _case_paragraph(passage: Passage, facts: str) -> str:
     closest = closest_sentence(passage.text, facts)
     # Decisions and notes have unnumbered passages: their heading says where they are.
     where = passage.citation.pinpoint or passage.chunk.heading_path
@@ -123,7 +119,7 @@ def _case_paragraph(passage: Passage, index: CorpusIndex, facts: str) -> str:
     return (
         f'<div class="aa-paragraph">{label}'
         f'<div class="aa-text">{highlighted(passage.text, [closest] if closest else [])}</div>'
-        f"{render_context(passage, index)}</div>"
+        f"{render_context(passage)}</div>"
     )
 
 
@@ -149,43 +145,45 @@ def source_link(url: str) -> str:
     return f'<a class="aa-source" href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>'
 
 
-def document_rows(documents: Sequence[tuple[Document, int]]) -> list[list]:
+def document_rows(documents: Sequence[ListedDocument]) -> list[list]:
     """The document list of the Corpus tab: one row per document, columns as DOCUMENT_HEADERS."""
     return [
-        [doc.metadata.title, KIND_LABELS.get(doc.metadata.kind, doc.metadata.kind), doc.metadata.date,
-         doc.metadata.court, chunks]
-        for doc, chunks in documents
+        [meta.title, KIND_LABELS.get(meta.kind, meta.kind), meta.date, meta.court, listed.chunks]
+        for listed in documents
+        for meta in [listed.document.metadata]
     ]
 
 
-def document_choices(documents: Sequence[tuple[Document, int]]) -> list[tuple[str, str]]:
+def document_choices(documents: Sequence[ListedDocument]) -> list[tuple[str, str]]:
     """(label, doc id) pairs for the "remove a document" menu, by title."""
-    choices = [(f"{doc.metadata.title} ({doc.doc_id})", doc.doc_id) for doc, _ in documents]
+    choices = [(f"{listed.document.metadata.title} ({listed.document.doc_id})", listed.document.doc_id)
+               for listed in documents]
     return sorted(choices, key=lambda choice: choice[0].lower())
 
 
-def corpus_summary(documents: Sequence[tuple[Document, int]]) -> str:
-    chunks = sum(count for _, count in documents)
+def corpus_summary(documents: Sequence[ListedDocument]) -> str:
+    chunks = sum(listed.chunks for listed in documents)
     return f"{len(documents)} document{'s' * (len(documents) != 1)} · {chunks} passage{'s' * (chunks != 1)}"
 
 
-def render_upload_results(results: Sequence[UploadResult]) -> str:
+def render_upload_results(outcomes: Sequence[FileOutcome]) -> str:
     """One line per uploaded file (or web address) saying, in a user's words, what became of it."""
     lines = []
-    for result in results:
-        name = f"<b>{escape(result.name)}</b>"
-        title = escape(result.document.metadata.title) if result.document else ""
-        kind = KIND_LABELS.get(result.document.metadata.kind, "") if result.document else ""
-        ok, text = {
-            "added": (True, f"added as “{title}” ({escape(kind.lower())}, {result.chunks} passages)."),
-            "replaced": (True, f"updated “{title}” ({result.chunks} passages)."),
-            "unchanged": (True, f"already in the corpus as “{title}”; nothing to do."),
-            "duplicate": (True, f"the same file is already in the corpus as “{title}”; it was not added twice."),
-            "failed": (False, f"could not be read: {escape(result.reason)}. Check that it opens on your computer."),
-            "refused": (False, f"{escape(result.reason)}."),
-            "not fetched": (False, f"could not be added: {escape(result.reason)}."),
-        }[result.status]
-        mark, css = ("✓", "aa-ok") if ok else ("✗", "aa-error")
+    for outcome in outcomes:
+        name = f"<b>{escape(outcome.name)}</b>"
+        title = escape(outcome.document.metadata.title) if outcome.document else ""
+        kind = KIND_LABELS.get(outcome.document.metadata.kind, "") if outcome.document else ""
+        reason = escape(outcome.reason)
+        text = {
+            Status.ADDED: f"added as “{title}” ({escape(kind.lower())}, {outcome.chunks} passages).",
+            Status.REPLACED: f"updated “{title}” ({outcome.chunks} passages).",
+            Status.UNCHANGED: f"already in the corpus as “{title}”; nothing to do.",
+            Status.DUPLICATE: f"the same file is already in the corpus as “{title}”; it was not added twice.",
+            Status.FAILED: f"could not be read: {reason}. Check that it opens on your computer.",
+            Status.REFUSED: f"{reason}.",
+            Status.NOT_FETCHED: f"could not be added: {reason}.",
+        }[outcome.status]
+        mark, css = ("✓", "aa-ok") if outcome.status.ok else ("✗", "aa-error")
         lines.append(f'<li class="{css}">{mark} {name}: {text}</li>')
     return f'<ul class="aa-results">{"".join(lines)}</ul>'
 

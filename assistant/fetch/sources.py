@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from ingest.errors import FetchError
+from assistant.errors import FetchError
 
 HUDOC = "https://hudoc.echr.coe.int"
 EURLEX = "https://eur-lex.europa.eu"

@@ -1,30 +1,33 @@
 """The web app: Ask, Precedents and Corpus tabs, and the `ask` and `search` API endpoints, over one Assistant.
 
-A thin layer: each handler reads its form, calls the core, and hands the core's records to assistant.views.
+A thin layer: each handler reads its form, calls the core, and hands the core's records to assistant.web.views.
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
+import inspect
 import ipaddress
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import gradio as gr
 
-from assistant import views
 from assistant.casebook import CasebookBuild
 from assistant.core import Assistant
-from assistant.forms import filters_from_form, metadata_from_form
+from assistant.errors import BadSetting
+from assistant.forms import PAGE_FILTERS, filters_from_values, metadata_from_form
 from assistant.ingestion import Progress
-from assistant.precedents import find_precedents
 from assistant.settings import Settings
-from assistant.uploads import MB, Upload, add_from_web, add_uploads, forget_upload
-from ingest.errors import AssistantError, BadSetting
+from assistant.web import views
+from assistant.web.uploads import MB, Upload, add_from_web, add_uploads
+from index.records import Filters
+from ingest.errors import AssistantError
 from ingest.records import KINDS
 
 CSS = Path(__file__).with_name("web.css").read_text(encoding="utf-8")
@@ -92,66 +95,44 @@ class Handlers:
     # -- Ask
 
     @_shown
-    def chat(self, question: str, history: list, kinds, court, language, date_from, date_to):
+    def chat(self, question: str, history: list, *filter_values):
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
-        filters = filters_from_form(kinds, court, language, date_from, date_to)
-        answer = self.assistant.answer(question, filters=filters)
+        answer = self.assistant.answer(question, filters=_page_filters(filter_values))
         turn = 1 + sum(1 for message in history if message["role"] == "assistant")
         return "", history + [
             {"role": "user", "content": escape(question)},
-            {"role": "assistant", "content": views.render_answer(answer, self.assistant.index, turn)},
+            {"role": "assistant", "content": views.render_answer(answer, turn)},
         ]
 
-    @_shown
-    def ask(
-        self, question: str, kinds: list[str] | None = None, court: str = "", language: str = "",
-        date_from: str = "", date_to: str = "",
-    ) -> dict:
+    def ask(self, question: str, filters: Filters) -> dict:
         """Answer a question from the corpus: an extractive summary, its cited passages, or an abstention.
 
         Args:
             question: the question, in plain words.
-            kinds: only these kinds of documents: case-law, statute, article, note (empty: all).
-            court: only documents whose court or issuer contains this text.
-            language: only documents in this language (ISO code: en, fr, sv...).
-            date_from: only documents dated on or after this date (2012-02-23, 2012-02 or 2012).
-            date_to: only documents dated on or before this date.
         """
-        filters = filters_from_form(kinds, court, language, date_from, date_to)
         return self.assistant.answer(question, filters=filters).as_json()
 
     # -- Precedents
 
     @_shown
-    def precedents(self, facts: str, kinds, court, language, date_from, date_to) -> str:
+    def precedents(self, facts: str, *filter_values) -> str:
         facts = (facts or "").strip()
         if not facts:
             raise gr.Error("Describe the facts of the case first.")
-        filters = filters_from_form(kinds, court, language, date_from, date_to)
-        matches = find_precedents(self.assistant.retriever, facts, filters)
-        return views.render_precedents(matches, self.assistant.index, facts)
+        matches = self.assistant.precedents(facts, _page_filters(filter_values))
+        return views.render_precedents(matches, facts)
 
-    @_shown
-    def search(
-        self, facts: str, kinds: list[str] | None = None, court: str = "", language: str = "",
-        date_from: str = "", date_to: str = "", cases: int = 10,
-    ) -> list[dict]:
+    def search(self, facts: str, filters: Filters, cases: int = 10) -> list[dict]:
         """Find precedents: the cases whose paragraphs best match a fact pattern, best first, each with its
         best-matching paragraphs.
 
         Args:
             facts: the facts of a client's case, in a paragraph.
-            kinds: case-law and/or note (empty: both).
-            court: only cases whose court contains this text.
-            language: only documents in this language (ISO code).
-            date_from: only cases decided on or after this date.
-            date_to: only cases decided on or before this date.
             cases: how many cases to return.
         """
-        filters = filters_from_form(kinds, court, language, date_from, date_to)
-        matches = find_precedents(self.assistant.retriever, facts, filters, cases=max(1, int(cases)))
+        matches = self.assistant.precedents(facts, filters, cases=max(1, int(cases)))
         return [views.case_match_json(match) for match in matches]
 
     # -- Corpus
@@ -181,7 +162,7 @@ class Handlers:
         if not url:
             raise gr.Error("Type the web address of a document first.")
         result = add_from_web(self.assistant, url)
-        kept = url if result.status == "not fetched" else ""  # a failed address stays, to be corrected
+        kept = "" if result.status.ok else url  # a failed address stays, to be corrected
         return (kept, views.render_upload_results([result]), *self.corpus_views())
 
     @_shown
@@ -190,20 +171,23 @@ class Handlers:
         if not doc_id:
             raise gr.Error("Choose the document to remove first.")
         document = self.assistant.remove(doc_id)
-        forget_upload(document, self.settings)
         notice = views.render_notice(f"Removed “{document.metadata.title}” ({document.doc_id}).")
         return (notice, *self.corpus_views())
 
     def corpus_views(self) -> tuple:
-        """The document list and what depends on it, in the order of build_app's `corpus_outputs`."""
-        documents = self.assistant.index.documents()
-        courts = [("Any", "")] + [(c, c) for c in sorted({d.metadata.court for d, _ in documents} - {""})]
-        languages = [("Any", "")] + [(n, n) for n in sorted({d.metadata.language for d, _ in documents} - {""})]
+        """The document list and what depends on it, in the order of build_app's `corpus_outputs`: the table, the
+        remove menu, the header's summary, then the choices of each filter panel's inputs offered from the corpus."""
+        documents = self.assistant.documents()
+        offered = []
+        for spec in PAGE_FILTERS:
+            if spec.metadata["form"] in _OFFERED_FROM_THE_CORPUS:  # the courts and languages the corpus has
+                values = sorted({getattr(listed.document.metadata, spec.name) for listed in documents} - {""})
+                offered.append(gr.Dropdown(choices=[("Any", "")] + [(value, value) for value in values]))
         return (
             views.document_rows(documents),
             gr.Dropdown(choices=views.document_choices(documents), value=None),
             views.corpus_summary(documents),
-            *(gr.Dropdown(choices=courts), gr.Dropdown(choices=languages)) * 2,
+            *offered * 2,  # the Ask tab's panel, then the Precedents tab's
         )
 
     # -- The casebook's build on a first start
@@ -242,7 +226,7 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                 with gr.Column(scale=4):
                     chat = gr.Chatbot(
                         elem_id="aa-chat", show_label=False, height="68vh", layout="panel", buttons=[],
-                        # The answers are HTML built by assistant.views (escaped there): no Markdown, no LaTeX.
+                        # The answers are HTML built by assistant.web.views (escaped there): no Markdown, no LaTeX.
                         render_markdown=False, latex_delimiters=[], autoscroll=False, feedback_options=None,
                         placeholder="Ask about asylum law. Each answer quotes the corpus and cites its sources "
                         "by paragraph or Article.",
@@ -308,7 +292,7 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                             remove = gr.Button("Remove from the corpus", variant="stop")
                             remove_result = gr.HTML()
 
-        corpus_outputs = [table, document, summary, *ask_filters[1:3], *precedent_filters[1:3]]
+        corpus_outputs = [table, document, summary, *_offered(ask_filters), *_offered(precedent_filters)]
         private = {"api_visibility": "private"}  # the page's own events: the API is `ask` and `search` only
         queries = {"concurrency_id": "queries", "concurrency_limit": QUERY_CONCURRENCY}
         corpus = {"concurrency_id": "corpus", "concurrency_limit": 1, **private}
@@ -335,22 +319,81 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
             gr.on([app.load, timer.tick], handlers.build_notice, None, [notice, timer], **private).then(
                 handlers.corpus_views_once_built, None, corpus_outputs, show_progress="hidden", **private
             )
-        gr.api(handlers.ask, api_name="ask", **queries)
-        gr.api(handlers.search, api_name="search", **queries)
+        gr.api(api_endpoint(handlers.ask), api_name="ask", **queries)
+        gr.api(api_endpoint(handlers.search), api_name="search", **queries)
     return app
 
 
+# How each kind of filter (index.records.Filters' `form`) is shown in a panel, besides its label.
+_OFFERED_FROM_THE_CORPUS = ("text", "language")  # menus of the values the corpus has (corpus_views fills them)
+_HINTS = {"kinds": "None ticked: all", "text": "Or type part of a name"}
+_PLACEHOLDERS = {"date-from": "e.g. 2010", "date-to": "e.g. 2024"}
+
+
 def _filter_panel(kind_choices: list[tuple[str, str]]) -> list[gr.components.Component]:
-    """Kind, court, language and date range: the inputs of a Filters, in filters_from_form's order."""
-    kinds = gr.CheckboxGroup(kind_choices, label="Kind", info="None ticked: all")
-    court = gr.Dropdown(
-        [("Any", "")], value="", label="Court or issuer", allow_custom_value=True, info="Or type part of a name"
-    )
-    language = gr.Dropdown([("Any", "")], value="", label="Language")
+    """An input for each filter the page offers, in PAGE_FILTERS' order (the order handlers read them in); the
+    two ends of the date range side by side, last."""
+    inputs = {}
+    dates = [spec for spec in PAGE_FILTERS if spec.metadata["form"] in _PLACEHOLDERS]
+    for spec in PAGE_FILTERS:
+        form, label = spec.metadata["form"], spec.metadata["label"]
+        if form == "kinds":
+            inputs[spec.name] = gr.CheckboxGroup(kind_choices, label=label, info=_HINTS[form])
+        elif form in _OFFERED_FROM_THE_CORPUS:
+            inputs[spec.name] = gr.Dropdown(
+                [("Any", "")], value="", label=label, allow_custom_value=form == "text", info=_HINTS.get(form)
+            )
     with gr.Row():
-        date_from = gr.Textbox(label="From", placeholder="e.g. 2010", min_width=90)
-        date_to = gr.Textbox(label="To", placeholder="e.g. 2024", min_width=90)
-    return [kinds, court, language, date_from, date_to]
+        for spec in dates:
+            inputs[spec.name] = gr.Textbox(
+                label=spec.metadata["label"], placeholder=_PLACEHOLDERS[spec.metadata["form"]], min_width=90
+            )
+    return [inputs[spec.name] for spec in PAGE_FILTERS]
+
+
+def _offered(panel: list[gr.components.Component]) -> list[gr.components.Component]:
+    """The inputs of a panel whose choices come from the corpus (what corpus_views refreshes)."""
+    return [component for spec, component in zip(PAGE_FILTERS, panel) if spec.metadata["form"] in _OFFERED_FROM_THE_CORPUS]
+
+
+def _page_filters(values: tuple) -> Filters:
+    """The filters a panel's inputs hold, in PAGE_FILTERS' order."""
+    return filters_from_values(dict(zip((spec.name for spec in PAGE_FILTERS), values)))
+
+
+def api_endpoint(method: Callable) -> Callable:
+    """`method(..., filters: Filters, ...)` as an API endpoint that takes each filter the page offers as a parameter
+    of its own, as index.records.Filters declares it; a bad value comes back as an error with its message."""
+    signature = inspect.signature(method)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name != "filters":
+            parameters.append(parameter)
+            continue
+        for spec in PAGE_FILTERS:
+            many = spec.metadata["form"] == "kinds"
+            parameters.append(inspect.Parameter(
+                spec.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None if many else "",
+                annotation=list[str] | None if many else str,
+            ))
+    api_signature = signature.replace(parameters=parameters)
+
+    @_shown
+    def endpoint(*args, **kwargs):
+        bound = api_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        filters = filters_from_values({spec.name: values.pop(spec.name) for spec in PAGE_FILTERS})
+        return method(**values, filters=filters)
+
+    endpoint.__signature__ = api_signature
+    endpoint.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
+    # The Args of the method's docstring, then one per filter (the Args section ends the docstring).
+    endpoint.__doc__ = (method.__doc__ or "").rstrip() + "".join(
+        f"\n            {spec.name}: {spec.metadata['help']}." for spec in PAGE_FILTERS
+    )
+    endpoint.__name__ = method.__name__
+    return endpoint
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
-from ingest.errors import FetchError
+from assistant.errors import FetchError
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Worth another try after a pause: the server is rate-limiting (429) or failing for a moment (5xx).

@@ -11,24 +11,24 @@ import hashlib
 import io
 import os
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from assistant.download import FetchPolicy, Response, get
-from assistant.sources import Plan, Sites, plan_fetch
-from ingest.errors import FetchError
+from assistant.errors import FetchError
+from assistant.fetch.download import FetchPolicy, Response, get
+from assistant.fetch.sources import Plan, Sites, plan_fetch
+from assistant.records import FileOutcome, Status
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
 
-__all__ = ["DOWNLOADS", "HASH_DIGITS", "Fetched", "FetchPolicy", "Sites", "document_format", "fetch", "plan_fetch"]
+__all__ = ["HASH_DIGITS", "FetchPolicy", "Sites", "document_format", "fetch", "plan_fetch"]
 
 # 16 hex digits (64 bits) of SHA-256 name the saved downloads and uploads without a realistic chance of two
 # files colliding, and keep the document ids made from them short enough to read.
 HASH_DIGITS = 16
-DOWNLOADS = "downloads"  # folder of the saved copies, inside the user's data folder (settings.home)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Content-Type → format for the formats the readers take.
 DOCUMENT_TYPES = {
@@ -52,27 +52,19 @@ _BROWSER_CHECKS = (b"awsWafCookieDomainList", b"AwsWafIntegration", b"cf-browser
 _SERVICE_DESCRIPTION_LIMIT = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Fetched:
-    """What fetching one address did to the index."""
-
-    url: str  # as the user gave it (also stored as the document's `url`)
-    status: str  # "added", "replaced" (an older copy from the same address), "unchanged" or "duplicate"
-    doc_id: str  # the document now holding the content
-    title: str
-    path: Path  # the saved copy, in HOME/downloads
-    notes: tuple[str, ...] = ()  # things the user may want to know: "HUDOC did not describe the judgment …"
-
-
 def fetch(
     assistant: Assistant, url: str, policy: FetchPolicy | None = None, sites: Sites = Sites()
-) -> Fetched:
-    """Download the document at `url` and ingest it into `assistant`'s index.
+) -> FileOutcome:
+    """Download the document at `url` and ingest it into `assistant`'s index; what became of it.
 
     Args:
         assistant: an assistant.core.Assistant (its settings give the data folder and the fetch settings).
         policy: timeouts, size limit, private addresses; default: from the assistant's settings.
         sites: where HUDOC and EUR-Lex live.
+
+    Returns:
+        The outcome, named by `url`: ADDED, REPLACED (an older copy from the same address), UNCHANGED or
+        DUPLICATE; its notes say what the user may want to know ("HUDOC did not describe the judgment…").
 
     Raises:
         FetchError: the address is not allowed, the download failed, or the document could not be read.
@@ -84,31 +76,30 @@ def fetch(
     response, fmt = _download_document(url, plan, policy)
     notes: list[str] = []
     metadata = {**plan.metadata, **_service_metadata(plan, policy, notes), "url": url}
-    folder = assistant.settings.home / DOWNLOADS
+    folder = assistant.settings.downloads
     folder.mkdir(parents=True, exist_ok=True)
     folder = folder.resolve()  # the index knows files by their resolved path
     digest = hashlib.sha256(response.body).hexdigest()
     path, created = _save(response.body, digest, fmt, plan.label, folder)
-    existing = assistant.index.store.document_by_source(str(path))
+    existing = assistant.index.document_by_source(str(path))
     if existing and existing.content_hash == digest:
-        return Fetched(url, "unchanged", existing.doc_id, existing.metadata.title, path, tuple(notes))
+        return FileOutcome(url, Status.UNCHANGED, existing, notes=tuple(notes))
     try:
         report = assistant.ingest([path], metadata=metadata)
     finally:
-        if created and not assistant.index.store.document_by_source(str(path)):
+        if created and not assistant.index.document_by_source(str(path)):
             path.unlink(missing_ok=True)  # not ingested (unreadable, a duplicate, interrupted): not kept
-    if report.failed:
-        raise FetchError(url, f"the downloaded {fmt.upper()} could not be read: {report.failed[0][1]}")
-    if report.duplicates:
-        twin = assistant.index.document(report.duplicates[0][1])
-        notes.append(f"the same content is already in the index as {twin.doc_id} ({twin.source})")
-        return Fetched(url, "duplicate", twin.doc_id, twin.metadata.title, Path(twin.source), tuple(notes))
-    doc_id = (report.added or report.replaced)[0]
-    older = _forget_older_copies(assistant, url, doc_id, folder)
+    (outcome,) = report.outcomes
+    if outcome.status is Status.FAILED:
+        raise FetchError(url, f"the downloaded {fmt.upper()} could not be read: {outcome.reason}")
+    if outcome.status is Status.DUPLICATE:
+        notes.append(f"the same content is already in the index as {outcome.doc_id} ({outcome.document.source})")
+        return replace(outcome, name=url, notes=tuple(notes))
+    older = _forget_older_copies(assistant, url, outcome.doc_id, folder)
     if older:
         notes.append(f"replaces {', '.join(older)}, an older copy from the same address")
-    status = "replaced" if older or report.replaced else "added"
-    return Fetched(url, status, doc_id, assistant.index.document(doc_id).metadata.title, path, tuple(notes))
+    status = Status.REPLACED if older else outcome.status
+    return replace(outcome, name=url, status=status, notes=tuple(notes))
 
 
 def document_format(media_type: str, body: bytes, address: str, shown_as: str) -> str:
@@ -192,16 +183,15 @@ def _save(body: bytes, digest: str, fmt: str, label: str, folder: Path) -> tuple
 
 
 def _forget_older_copies(assistant: Assistant, url: str, doc_id: str, folder: Path) -> list[str]:
-    """Remove documents fetched before from the same address, and their saved copies: `doc_id` replaces them."""
+    """Remove documents fetched before from the same address (and their saved copies): `doc_id` replaces them."""
     older = [
-        document for document, _ in assistant.index.documents()
-        if document.metadata.url == url and document.doc_id != doc_id
-        and Path(document.source).parent == folder
+        listed.document.doc_id for listed in assistant.documents()
+        if listed.document.metadata.url == url and listed.document.doc_id != doc_id
+        and Path(listed.document.source).parent == folder
     ]
-    for document in older:
-        assistant.remove(document.doc_id)
-        Path(document.source).unlink(missing_ok=True)
-    return [document.doc_id for document in older]
+    for old in older:
+        assistant.remove(old)
+    return older
 
 
 def _sniff(body: bytes) -> str:

@@ -12,28 +12,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path, PurePath
 
 from assistant.core import Assistant
-from assistant.fetch import HASH_DIGITS, fetch
-from assistant.ingestion import IngestReport, Progress
+from assistant.errors import FetchError, UploadRefused
+from assistant.fetch.fetcher import HASH_DIGITS, fetch
+from assistant.ingestion import Progress
+from assistant.records import FileOutcome, Status
 from assistant.settings import Settings
-from index.corpus import CorpusIndex
-from ingest.errors import AssistantError, FetchError
-from ingest.records import Document
 
 MB = 1024 * 1024  # Gradio's "mb" for max_file_size: one limit, counted the same way on both sides
-
-
-class UploadRefused(AssistantError):
-    """An uploaded file is of a type or size the app does not take; `reason` says which and what is allowed."""
-
-    def __init__(self, name: str, reason: str):
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -42,21 +32,6 @@ class Upload:
 
     path: Path
     name: str
-
-
-@dataclass(frozen=True)
-class UploadResult:
-    """What became of one uploaded file, or of one web address."""
-
-    name: str  # the user's file name or web address, for display
-    status: str  # "added", "replaced", "unchanged", "duplicate", "failed", "refused" or "not fetched"
-    reason: str = ""  # why it failed or was refused
-    document: Document | None = None  # the document it became, or the one that already held its content
-    chunks: int = 0
-
-
-def uploads_folder(settings: Settings) -> Path:
-    return settings.home / "uploads"
 
 
 def store_upload(upload: Upload, settings: Settings) -> Path:
@@ -78,7 +53,7 @@ def store_upload(upload: Upload, settings: Settings) -> Path:
     with open(upload.path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    folder = uploads_folder(settings)
+    folder = settings.uploads
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{digest.hexdigest()[:HASH_DIGITS]}{suffix}"
     if not target.exists():
@@ -95,51 +70,30 @@ def add_uploads(
     uploads: Sequence[Upload],
     metadata: dict | None = None,
     on_progress: Callable[[int, Progress], None] | None = None,
-) -> list[UploadResult]:
-    """Store and ingest uploaded files one by one, so that each gets its own result.
+) -> list[FileOutcome]:
+    """Store and ingest uploaded files one by one, so that each gets its own outcome (named as the user's file).
 
     `on_progress(number, progress)` reports the ingest of the file at position `number` in `uploads`.
     """
-    results = []
+    outcomes = []
     for number, upload in enumerate(uploads):
         try:
             path = store_upload(upload, assistant.settings)
         except UploadRefused as error:
-            results.append(UploadResult(upload.name, "refused", error.reason))
+            outcomes.append(FileOutcome(upload.name, Status.REFUSED, reason=error.reason))
             continue
         progress = partial(on_progress, number) if on_progress else None
-        report = assistant.ingest([path], progress, metadata or None)
-        results.append(_result(upload.name, report, assistant.index))
-    return results
+        (outcome,) = assistant.ingest([path], progress, metadata or None).outcomes
+        outcomes.append(replace(outcome, name=upload.name))
+    return outcomes
 
 
-def add_from_web(assistant: Assistant, url: str) -> UploadResult:
-    """Download the document at `url` and ingest it (assistant.fetch.fetch), its outcome as an upload's.
+def add_from_web(assistant: Assistant, url: str) -> FileOutcome:
+    """Download the document at `url` and ingest it (assistant.fetch.fetcher.fetch); NOT_FETCHED if it cannot be.
 
     Private and loopback addresses are refused unless the assistant's settings allow them (allow_private).
     """
     try:
-        fetched = fetch(assistant, url)
+        return fetch(assistant, url)
     except FetchError as error:
-        return UploadResult(url, "not fetched", error.reason)
-    document, chunks = next((d, n) for d, n in assistant.index.documents() if d.doc_id == fetched.doc_id)
-    return UploadResult(url, fetched.status, document=document, chunks=chunks)
-
-
-def _result(name: str, report: IngestReport, index: CorpusIndex) -> UploadResult:
-    if report.failed:
-        return UploadResult(name, "failed", report.failed[0][1])
-    if report.duplicates:
-        return UploadResult(name, "duplicate", document=index.document(report.duplicates[0][1]))
-    outcomes = (("added", report.added), ("replaced", report.replaced), ("unchanged", report.unchanged))
-    for status, doc_ids in outcomes:
-        if doc_ids:
-            return UploadResult(name, status, document=index.document(doc_ids[0]), chunks=report.chunks)
-    raise AssertionError(f"an ingest of one file reports what became of it: {report}")
-
-
-def forget_upload(document: Document, settings: Settings) -> None:
-    """Delete the stored copy of an uploaded document that was removed from the index (others are left alone)."""
-    source = Path(document.source)
-    if source.parent == uploads_folder(settings).resolve():
-        source.unlink(missing_ok=True)
+        return FileOutcome(url, Status.NOT_FETCHED, reason=error.reason)

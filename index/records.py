@@ -1,0 +1,63 @@
+"""What the index hands back besides the ingest records: a stored chunk, and the filters a search takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
+
+from ingest.records import Chunk, Document
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index holds it: its id (the same in the dense and the lexical search), document and place."""
+
+    id: int
+    doc_id: str
+    ordinal: int  # its position in the document, from 0
+    chunk: Chunk
+
+
+class ListedDocument(NamedTuple):
+    """A document of the index with the number of its chunks (what `docs` and the Corpus tab list)."""
+
+    document: Document
+    chunks: int
+
+
+def _filter(default, label: str, help: str, flag: str, form: str):
+    """A Filters field and how users give it.
+
+    `form` says how a value is written and checked (assistant/forms.py) and which input the web app shows for
+    it: "kinds" (a choice of KINDS), "text", "language", "date-from", "date-to", or "ids" (command line only).
+    """
+    return field(default=default, metadata={"label": label, "help": help, "flag": flag, "form": form})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which chunks a search may return. Empty fields restrict nothing.
+
+    Declared once: the command line's options, the web app's filter panels and its API parameters are made from
+    these fields. A new filter is a field here and its clause in each storage backend.
+    """
+
+    kinds: tuple[str, ...] = _filter(
+        (), "Kind", "only these kinds of documents: case-law, statute, article, note", "--kind", "kinds"
+    )
+    # A substring, case-insensitive: "Human Rights" matches both ECtHR formations.
+    court: str = _filter("", "Court or issuer", "only documents whose court or issuer contains this text", "--court",
+                         "text")
+    language: str = _filter(
+        "", "Language", "only documents in this language (ISO code: en, fr, sv…)", "--language", "language"
+    )
+    date_from: str = _filter(  # ISO dates, inclusive
+        "", "From", "only documents dated on or after this date (2012-02-23, 2012-02 or 2012)", "--from", "date-from"
+    )
+    date_to: str = _filter(
+        "", "To", "only documents dated on or before this date (2012-02-23, 2012-02 or 2012)", "--to", "date-to"
+    )
+    doc_ids: tuple[str, ...] = _filter((), "Document", "only this document (by the id `docs` shows)", "--doc", "ids")
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, spec.name) for spec in fields(self))
