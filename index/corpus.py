@@ -25,9 +25,11 @@ DATABASE = "chunks.sqlite"
 class CorpusIndex:
     """Documents, their chunks and the chunks' vectors, kept consistent with each other.
 
-    Every change is one SQLite transaction; the FAISS cache is updated in memory and saved by `flush()`.
-    If a run dies before flushing, the next open sees that the cache is stale and rebuilds it from the
-    vectors stored in SQLite, without re-embedding anything. Threads may search while one thread writes.
+    Every change is one SQLite transaction, which also logs what it did to the chunks and bumps the index's
+    generation. The FAISS cache in memory follows that log, whoever wrote (this process or another), so it
+    always equals the vectors of one generation; `flush()` saves it as `vectors.<generation>.faiss`. Opening
+    takes the newest saved cache and patches it from the log, or rebuilds it from the vectors SQLite holds;
+    nothing is re-embedded. Threads may search while one thread writes; processes may write at once.
     """
 
     def __init__(self, folder: Path, manifest: Manifest, store: Store, vectors: VectorIndex, generation: int):
@@ -57,33 +59,49 @@ class CorpusIndex:
         elif wanted is not None:
             manifest.check_compatible(wanted, folder)
         store = Store(folder / DATABASE)
-        generation = store.generation()
-        vectors = VectorIndex.load(folder, generation, manifest.dimension)
-        index = cls(folder, manifest, store, vectors or VectorIndex(manifest.dimension), generation)
-        if vectors is None:
-            index._rebuild_vectors()
+        saved = VectorIndex.load_newest(folder, store.generation(), manifest.dimension)
+        generation, vectors = saved or (-1, VectorIndex(manifest.dimension))
+        index = cls(folder, manifest, store, vectors, generation)
+        with index._write_lock:
+            index._catch_up()
+        if index._generation != generation:
+            index.flush()  # the next start need not patch or rebuild again
         return index
 
-    def _rebuild_vectors(self) -> None:
+    def _catch_up(self) -> None:
+        """Bring the FAISS cache to SQLite's generation: patch it from the change log, or rebuild it when the
+        log does not reach back to it. Called with the write lock held."""
+        changes = self._store.changes_since(self._generation) if self._generation >= 0 else None
+        if changes is None:
+            self._vectors, self._generation = self._rebuilt()
+        elif changes.generation != self._generation:
+            self._vectors.remove(changes.touched)
+            self._vectors.add(changes.added, changes.vectors)
+            self._generation = changes.generation
+
+    def _rebuilt(self) -> tuple[VectorIndex, int]:
         vectors = VectorIndex(self.manifest.dimension)
+        generation = self._store.generation()
         for ids, batch in self._store.all_vectors():
             vectors.add(ids, batch)
-        self._vectors = vectors
-        self._generation = self._store.generation()
-        vectors.save(self.folder, self._generation)
+        # Writers may have gone on meanwhile: the patch from `generation` on brings the rebuilt index level.
+        changes = self._store.changes_since(generation)
+        if changes is None:
+            return self._rebuilt()
+        vectors.remove(changes.touched)
+        vectors.add(changes.added, changes.vectors)
+        return vectors, changes.generation
 
     def refresh(self) -> None:
         """Pick up changes another process (a CLI ingest beside the web app) committed to this folder."""
         if self._store.generation() != self._generation:
             with self._write_lock:
-                if self._store.generation() != self._generation:
-                    self._rebuild_vectors()
+                self._catch_up()
 
     def flush(self) -> None:
-        """Save the FAISS cache for the current generation (atomically)."""
+        """Save the FAISS cache (atomically), named by the generation it holds; a full disk only skips it."""
         with self._write_lock:
-            if not (self.folder / f"vectors.{self._generation}.faiss").exists():
-                self._vectors.save(self.folder, self._generation)
+            self._vectors.save(self.folder, self._generation)
 
     def close(self) -> None:
         self.flush()
@@ -104,10 +122,8 @@ class CorpusIndex:
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         with self._write_lock:
-            stored, added, removed = self._store.put_document(document, chunks, vectors)
-            self._vectors.remove(removed)
-            self._vectors.add(np.array(added, dtype=np.int64), vectors)
-            self._generation = self._store.generation()
+            stored = self._store.put_document(document, chunks, vectors)
+            self._catch_up()
         return stored
 
     def remove(self, doc_id: str) -> Document:
@@ -116,9 +132,8 @@ class CorpusIndex:
         if document is None:
             raise DocumentNotFound(f"no document {doc_id!r} in {self.folder}; `asylum-assistant docs` lists them")
         with self._write_lock:
-            removed = self._store.delete_document(doc_id)
-            self._vectors.remove(removed)
-            self._generation = self._store.generation()
+            self._store.delete_document(doc_id)
+            self._catch_up()
         return document
 
     # -- documents

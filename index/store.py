@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,10 +55,20 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+-- What each change did to the chunks, so that every process patches its FAISS cache instead of rebuilding it.
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER PRIMARY KEY,
+    added TEXT NOT NULL,
+    removed TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, context, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+
+# How many changes the log keeps: a process further behind than this rebuilds its FAISS cache from the vectors.
+KEPT_CHANGES = 10_000
+_BATCH = 10_000  # ids per query
 
 # The columns _document reads, in its order.
 _DOCUMENT_FIELDS = (
@@ -127,18 +137,43 @@ class Store:
             db.close()
             self._local.db = None
 
-    # -- generation: bumped by every change, so the FAISS cache knows whether it is current
+    # -- generation: bumped by every change, with what it did, so that each FAISS cache can follow
 
     def generation(self) -> int:
-        row = self._db().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        return _generation(self._db())
 
     @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
+    def _log(db: sqlite3.Connection, added: list[int], removed: list[int]) -> None:
+        """Bump the generation and record what the change did to the chunks (in the change's transaction)."""
         db.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        generation = _generation(db)
+        db.execute("INSERT INTO changes(generation, added, removed) VALUES (?, ?, ?)",
+                   (generation, json.dumps(added), json.dumps(removed)))
+        db.execute("DELETE FROM changes WHERE generation <= ?", (generation - KEPT_CHANGES,))
+
+    def changes_since(self, generation: int) -> Changes | None:
+        """What the changes after `generation` did, as one patch; None when the log no longer reaches back."""
+        db = self._db()
+        db.execute("BEGIN")  # one snapshot: the log and the vectors it names, as of one moment
+        try:
+            current = _generation(db)
+            rows = db.execute(
+                "SELECT generation, added, removed FROM changes WHERE generation > ? ORDER BY generation",
+                (generation,),
+            ).fetchall()
+            if [row[0] for row in rows] != list(range(generation + 1, current + 1)):
+                return None
+            state: dict[int, bool] = {}  # chunk id -> present after the changes
+            for _, added, removed in rows:
+                state.update(dict.fromkeys(json.loads(removed), False))
+                state.update(dict.fromkeys(json.loads(added), True))
+            present = sorted(chunk_id for chunk_id, kept in state.items() if kept)
+            return Changes(current, sorted(state), np.array(present, dtype=np.int64), self.vectors(present))
+        finally:
+            db.execute("COMMIT")
 
     # -- documents
 
@@ -176,12 +211,12 @@ class Store:
 
     def put_document(
         self, document: Document, chunks: list[Chunk], vectors: np.ndarray
-    ) -> tuple[Document, list[int], list[int]]:
-        """Insert a document, replacing one from the same source, in one transaction.
+    ) -> Document:
+        """Insert a document, replacing one from the same source, in one transaction; return it as stored.
 
         The document keeps the id of the one it replaces; a new one gets `document.doc_id` if it is free, else the
         first free of "<id>-<format>", "<id>-<format>-2"... (chosen inside the transaction, so that two writers
-        never take the same). Returns the document as stored, and the ids of the chunks added and removed.
+        never take the same).
         """
         meta = document.metadata
         context = " ".join(filter(None, (meta.title, meta.citation)))
@@ -214,15 +249,13 @@ class Store:
                     "INSERT INTO chunks_fts(rowid, text, context) VALUES (?, ?, ?)",
                     (cursor.lastrowid, chunk.text, f"{context} {chunk.heading_path}"),
                 )
-            self._bump(db)
-        return document, ids, removed
+            self._log(db, ids, removed)
+        return document
 
-    def delete_document(self, doc_id: str) -> list[int]:
-        """Delete a document and its chunks; return the chunk ids that went."""
+    def delete_document(self, doc_id: str) -> None:
+        """Delete a document and its chunks."""
         with self.transaction() as db:
-            removed = self._delete(db, doc_id)
-            self._bump(db)
-        return removed
+            self._log(db, [], self._delete(db, doc_id))
 
     @staticmethod
     def _delete(db: sqlite3.Connection, doc_id: str) -> list[int]:
@@ -266,9 +299,12 @@ class Store:
         """The stored vectors of `ids`, in that order."""
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
-        rows = dict(
-            self._db().execute(f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)
-        )
+        rows = {}
+        for start in range(0, len(ids), _BATCH):  # SQLite takes a bounded number of parameters
+            batch = ids[start : start + _BATCH]
+            rows.update(
+                self._db().execute(f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+            )
         return np.vstack([np.frombuffer(rows[i], dtype=np.float32) for i in ids])
 
     def all_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -326,6 +362,21 @@ class Store:
         ).fetchall()
         # FTS5's bm25() is negative, lower is better: flip it so higher is better like cosine.
         return [(row[0], -row[1]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a run of changes did to the chunks: patch a FAISS cache by removing `touched`, then adding `added`."""
+
+    generation: int  # the generation after them
+    touched: list[int]  # every chunk id added or removed
+    added: np.ndarray  # the ids present afterwards, and their vectors
+    vectors: np.ndarray
+
+
+def _generation(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _phrase(term: str) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import threading
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+log = logging.getLogger(__name__)
+_SAVED = re.compile(r"vectors\.(\d+)\.faiss")
 
 
 class VectorIndex:
@@ -46,26 +51,52 @@ class VectorIndex:
             scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
-    def save(self, folder: Path, generation: int) -> None:
-        """Write `vectors.<generation>.faiss` atomically (temp file, then rename) and drop older files."""
-        final = folder / f"vectors.{generation}.faiss"
-        temporary = folder / f".vectors.{generation}.faiss.tmp"
+    def ids(self) -> np.ndarray:
+        """The ids it holds, in no particular order."""
         with self._lock:
-            faiss.write_index(self._index, str(temporary))
-        os.replace(temporary, final)
-        for old in folder.glob("vectors.*.faiss"):
-            if old != final:
+            return faiss.vector_to_array(self._index.id_map).copy()
+
+    def save(self, folder: Path, generation: int) -> bool:
+        """Write `vectors.<generation>.faiss` atomically (temp file, then rename) and drop older ones; whether it
+        was saved. The cache is only a cache: a disk that refuses the write leaves it unsaved, not broken."""
+        final = folder / f"vectors.{generation}.faiss"
+        if final.exists():
+            return True  # the same generation holds the same vectors, whoever saved them
+        temporary = folder / f".vectors.{generation}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with self._lock:
+                faiss.write_index(self._index, str(temporary))
+            os.replace(temporary, final)
+        except (OSError, RuntimeError) as error:  # faiss reports a failed write as a RuntimeError
+            temporary.unlink(missing_ok=True)
+            log.warning("the vector cache of %s was not saved (%s); the next start rebuilds it", folder, error)
+            return False
+        for old, older_generation in _saved(folder):
+            if older_generation < generation:  # a newer one, saved by another process meanwhile, stays
                 old.unlink(missing_ok=True)
+        return True
 
     @classmethod
-    def load(cls, folder: Path, generation: int, dimension: int) -> VectorIndex | None:
-        """The saved index of exactly this generation, or None when it is missing or stale."""
-        path = folder / f"vectors.{generation}.faiss"
-        if not path.exists():
-            return None
-        index = cls(dimension)
-        index._index = faiss.read_index(str(path))
-        if index._index.d != dimension:
-            return None
-        return index
+    def load_newest(cls, folder: Path, generation: int, dimension: int) -> tuple[int, VectorIndex] | None:
+        """The newest saved index of a generation up to `generation`, with its generation; None if there is none."""
+        for path, saved_generation in sorted(_saved(folder), key=lambda pair: pair[1], reverse=True):
+            if saved_generation > generation:
+                continue  # not of this database (it was replaced)
+            index = cls(dimension)
+            try:
+                index._index = faiss.read_index(str(path))
+            except RuntimeError:  # removed meanwhile by a process that saved a newer one, or damaged
+                continue
+            if index._index.d == dimension:
+                return saved_generation, index
+        return None
+
+
+def _saved(folder: Path) -> list[tuple[Path, int]]:
+    found = []
+    for path in folder.glob("vectors.*.faiss"):
+        match = _SAVED.fullmatch(path.name)
+        if match:
+            found.append((path, int(match[1])))
+    return found
 
