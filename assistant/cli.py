@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import textwrap
 from pathlib import Path
 
-from assistant.errors import FetchError
-from assistant.forms import FILTER_FIELDS, filters_from_values
+from assistant.errors import BadSetting, FetchError
+from assistant.forms import FILTER_FIELDS, MOST_PASSAGES, filters_from_values
 from assistant.records import FileOutcome, Status
 from assistant.settings import Settings, describe, load_settings
 from index.records import Filters
@@ -102,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--k", type=int, default=None, help="passages to return (default: 10)")
+    parser.add_argument("--k", type=_passages, default=None, help=f"passages to return, 1 to {MOST_PASSAGES} (default: 10)")
     for spec in FILTER_FIELDS:  # one option per filter, as index.records.Filters declares them
         many = spec.metadata["form"] in ("kinds", "ids")
         parser.add_argument(
@@ -111,6 +112,17 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
             metavar=_METAVARS.get(spec.metadata["form"]), help=spec.metadata["help"] + (" (repeatable)" if many else ""),
         )
     parser.add_argument("--model", help="embedding model (must be the one the index was built with)")
+
+
+def _passages(text: str) -> int:
+    """A --k value: a whole number of passages within bounds (argparse says what is wrong with any other)."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= k <= MOST_PASSAGES:
+        raise argparse.ArgumentTypeError(f"{k} passages: ask for 1 to {MOST_PASSAGES}")
+    return k
 
 
 _METAVARS = {"text": "TEXT", "language": "CODE", "date-from": "DATE", "date-to": "DATE", "ids": "DOC_ID"}
@@ -276,17 +288,19 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _asking_assistant(settings)
     filters = _filters(args)
-    for line in sys.stdin:
+    # Bytes that are not UTF-8 become U+FFFD: one bad line must not end the stream.
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    for line in lines:
         query = line.strip()
-        if not query:
-            print(json.dumps({"query": "", "abstained": True, "passages": []}), flush=True)
-            continue
-        result = assistant.search(query, args.k, filters)
-        record = {
-            "query": query,
-            "abstained": result.abstained,
-            "passages": [passage.as_json() for passage in result.passages],
-        }
+        record: dict = {"query": query, "abstained": True, "passages": []}
+        if query:
+            try:
+                result = assistant.search(query, args.k, filters)
+            except BadSetting as error:  # this line cannot be searched; the next ones may be
+                record["error"] = str(error)
+            else:
+                record["abstained"] = result.abstained
+                record["passages"] = [passage.as_json() for passage in result.passages]
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
 

@@ -16,6 +16,7 @@ from index.embedder import Embedder
 from index.manifest import Manifest
 from index.records import Filters, ListedDocument
 from ingest.chunking import CHUNKER_VERSION
+from ingest.isolation import IsolatedReader, ReadLimits
 from ingest.records import Document
 
 
@@ -51,6 +52,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.model, settings.models, settings.threads or None)
         self.index = CorpusIndex.open(settings.index, expected_manifest(self.embedder, settings), create=create)
         self.retriever = Retriever(self.index, self.embedder, settings)
+        # Files are read in a child process with bounded time and memory, started on the first file.
+        self.reader = IsolatedReader(ReadLimits(settings.read_timeout, settings.read_memory_mb))
 
     def answer(self, question: str, k: int | None = None, filters: Filters = Filters()) -> Answer:
         """The cited passages for a question and a summary made of their sentences, or an abstention."""
@@ -68,7 +71,7 @@ class Assistant:
         self, paths: Iterable[Path], on_progress: ProgressCallback | None = None, metadata: dict | None = None
     ) -> IngestReport:
         """Add files and folders to the index: one outcome per file."""
-        return ingest(paths, self.index, self.embedder, self.settings, on_progress, metadata)
+        return ingest(paths, self.index, self.embedder, self.reader, self.settings, on_progress, metadata)
 
     def remove(self, doc_id: str) -> Document:
         """Remove a document, and the copy the assistant kept of its file."""
@@ -79,4 +82,5 @@ class Assistant:
         return self.index.documents()
 
     def close(self) -> None:
+        self.reader.close()
         self.index.close()

@@ -16,6 +16,25 @@ from ingest.records import KINDS
 WEB_ADDRESS = re.compile(r"https?://[^\s/]+")
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LONGEST_TEXT = 200  # characters of a court's name or a language code a filter takes
+
+MOST_PASSAGES = 200  # a lawyer reads ten; more is a mistake, or an attempt to make the server work
+LONGEST_QUERY = 5_000  # characters: a long fact pattern is a few hundred words
+
+
+def checked_query(query: object) -> str:
+    """A query as text the model can read: non-empty, bounded, without the lone surrogates that undecodable
+    bytes on a command line become (they are replaced, as a browser replaces bytes it cannot decode)."""
+    if not isinstance(query, str):
+        raise BadSetting(f"the question must be text, not {type(query).__name__}")
+    query = query.encode("utf-8", "surrogateescape").decode("utf-8", "replace").strip()
+    if not query:
+        raise BadSetting("the question is empty")
+    if len(query) > LONGEST_QUERY:
+        raise BadSetting(f"the question has {len(query):,} characters; at most {LONGEST_QUERY:,} are read")
+    return query
+
 
 FILTER_FIELDS: tuple[Field, ...] = fields(Filters)
 # The filters a page or the API offers: all but the choice of documents by id (a command-line option).
@@ -32,8 +51,17 @@ def filters_from_values(values: Mapping[str, object]) -> Filters:
     return filters
 
 
+def _names(value: object, spec: Field) -> tuple[str, ...]:
+    """A list of names (kinds, document ids): one name alone counts as a list of one."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple, type(None))) or not all(isinstance(name, str) for name in value or ()):
+        raise BadSetting(f"{spec.name}: a list of names, not {value!r}")
+    return tuple(value or ())
+
+
 def _kinds(value: object, spec: Field) -> tuple[str, ...]:
-    kinds = tuple(value or ())
+    kinds = _names(value, spec)
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
         raise BadSetting(f"unknown kind {unknown[0]!r}: use one of {', '.join(KINDS)}")
@@ -41,7 +69,10 @@ def _kinds(value: object, spec: Field) -> tuple[str, ...]:
 
 
 def _text(value: object, spec: Field) -> str:
-    return str(value or "").strip()
+    text = str(value or "").strip()
+    if len(text) > _LONGEST_TEXT:
+        raise BadSetting(f"{spec.metadata['label'].lower()}: {len(text):,} characters; at most {_LONGEST_TEXT} are taken")
+    return text
 
 
 def _language(value: object, spec: Field) -> str:
@@ -56,13 +87,9 @@ def _date_to(value: object, spec: Field) -> str:
     return date_bound(str(value or ""), spec.metadata["label"].lower(), end=True)
 
 
-def _ids(value: object, spec: Field) -> tuple[str, ...]:
-    return tuple(value or ())
-
-
 _READERS: dict[str, Callable[[object, Field], object]] = {
     "kinds": _kinds, "text": _text, "language": _language, "date-from": _date_from, "date-to": _date_to,
-    "ids": _ids,
+    "ids": _names,
 }
 
 
@@ -76,10 +103,11 @@ def date_bound(text: str, field: str, end: bool) -> str:
         return ""
     if _YEAR.fullmatch(text):
         return f"{text}-12-31" if end else f"{text}-01-01"
-    if _MONTH.fullmatch(text):
+    # Bounds are compared with ISO dates as strings: a month's end is "-31" whatever its length.
+    if _MONTH.fullmatch(text) and 1 <= int(text[5:]) <= 12:
         return f"{text}-31" if end else f"{text}-01"
     found = find_date(text)
-    if not found:
+    if not found or (_ISO_DATE.fullmatch(text) and found != text):
         raise BadSetting(f"date {field}: {text!r} is not a date; write it as 2012-02-23, 2012-02 or 2012")
     return found
 

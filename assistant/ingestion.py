@@ -14,9 +14,10 @@ from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from ingest.chunking import chunk_blocks
 from ingest.errors import AssistantError, UnreadableDocument
+from ingest.isolation import IsolatedReader
 from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
-from ingest.reader import load_source, read_document
-from ingest.records import Chunk, Document, Metadata, SourceFile
+from ingest.reader import load_source
+from ingest.records import Chunk, Document, Metadata, ParsedDocument, SourceFile
 from ingest.sentences import TokenBudget
 
 
@@ -86,6 +87,7 @@ def ingest(
     paths: Iterable[Path],
     index: CorpusIndex,
     embedder: Embedder,
+    reader: IsolatedReader,
     settings: Settings,
     on_progress: ProgressCallback | None = None,
     metadata: dict[str, object] | None = None,
@@ -110,7 +112,9 @@ def ingest(
             elif twin:
                 twins[position] = twin
             else:
-                prepared.append(_prepare(position, source, root, embedder, settings, budget, manifests, metadata))
+                parsed = reader.read(source)
+                prepared.append(_prepare(position, source, parsed, root, embedder, settings, budget, manifests,
+                                         metadata))
         except AssistantError as error:
             reason = error.reason if isinstance(error, UnreadableDocument) else str(error)
             outcomes[position] = FileOutcome(str(path), Status.FAILED, reason=reason)
@@ -158,26 +162,40 @@ def _discover(
     paths: Iterable[Path], manifests: _Manifests
 ) -> tuple[list[tuple[Path, Path]], dict[int, FileOutcome]]:
     """Every file to ingest with the folder it was found in (whose MANIFEST.tsv describes it), and the
-    outcomes of the paths that do not exist, by position (after the files)."""
+    outcomes of the paths that cannot be ingested at all, by position (after the files)."""
     found: list[tuple[Path, Path]] = []
-    missing: list[Path] = []
-    for path in map(Path, paths):
-        path = path.expanduser().resolve()
+    unusable: list[tuple[Path, str]] = []  # (path, why)
+    for given in map(Path, paths):
+        try:
+            path = given.expanduser().resolve(strict=True)
+        except (OSError, RuntimeError) as error:  # missing, a broken link, or a link that leads back to itself
+            unusable.append((given, _why_missing(given, error)))
+            continue
         if path.is_dir():
+            files = 0
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in relative.parts):
-                    if child.name != MANIFEST_NAME:
-                        found.append((child, path))
-        elif path.is_file():
-            found.append((path, manifests.folder_describing(path)))
+                if any(part.startswith(".") for part in relative.parts) or child.name == MANIFEST_NAME:
+                    continue
+                if child.is_file():
+                    found.append((child, path))
+                    files += 1
+                elif child.is_symlink() and not child.exists():
+                    unusable.append((child, "a symbolic link to nothing (broken, or leading back to itself)"))
+            if not files:
+                unusable.append((path, "the folder holds no files to ingest (PDF, DOCX, HTML, TXT or MD)"))
         else:
-            missing.append(path)
+            found.append((path, manifests.folder_describing(path)))
     outcomes = {
-        len(found) + n: FileOutcome(str(path), Status.FAILED, reason="no such file or folder")
-        for n, path in enumerate(missing)
+        len(found) + n: FileOutcome(str(path), Status.FAILED, reason=why) for n, (path, why) in enumerate(unusable)
     }
     return found, outcomes
+
+
+def _why_missing(path: Path, error: Exception) -> str:
+    if path.is_symlink():
+        return "a symbolic link to nothing (broken, or leading back to itself)"
+    return "no such file or folder"
 
 
 class _Manifests:
@@ -216,11 +234,10 @@ def _already_indexed(source: SourceFile, index: CorpusIndex, redescribed: bool) 
 
 
 def _prepare(
-    position: int, source: SourceFile, root: Path, embedder: Embedder, settings: Settings, budget: TokenBudget,
-    manifests: _Manifests, override: dict[str, object] | None,
+    position: int, source: SourceFile, parsed: ParsedDocument, root: Path, embedder: Embedder, settings: Settings,
+    budget: TokenBudget, manifests: _Manifests, override: dict[str, object] | None,
 ) -> _Prepared:
-    """Read and chunk one file, and make the texts its chunks are embedded as."""
-    parsed = read_document(source)
+    """Describe and chunk one file read, and make the texts its chunks are embedded as."""
     row = manifests.row(source.path, root)
     meta = resolve(override or {}, from_manifest_row(row) if row else {}, from_declared(parsed.declared),
                    inferred=infer(parsed.blocks, source.path.relative_to(root)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import PurePath
 
 from index.records import StoredChunk
 from ingest.records import Chunk, Document
@@ -50,7 +51,7 @@ class Passage:
             "title": meta.title,
             "kind": meta.kind,
             "citation": self.citation.text,
-            "source": self.document.source,
+            "source": self.document.metadata.url or PurePath(self.document.source).name,
             "url": meta.url,
             "page": self.chunk.page,
             "paragraph": self.paragraph_label,

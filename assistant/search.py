@@ -8,6 +8,8 @@ from string import ascii_letters
 import numpy as np
 
 from assistant.citations import cite
+from assistant.errors import BadSetting
+from assistant.forms import MOST_PASSAGES, checked_query
 from assistant.query import article_references, instrument_words, lexical_terms, proper_names
 from assistant.ranking import (
     drop_near_duplicates,
@@ -49,8 +51,10 @@ class Retriever:
         self.settings = settings
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> SearchResult:
-        """The k passages that best match `query` within `filters`."""
-        k = k or self.settings.k
+        """The k passages that best match `query` within `filters`; BadSetting for a query or k out of bounds."""
+        query, k = checked_query(query), self.settings.k if k is None else k
+        if not isinstance(k, int) or not 1 <= k <= MOST_PASSAGES:
+            raise BadSetting(f"passages to return: {k!r}; ask for 1 to {MOST_PASSAGES}")
         self.index.refresh()
         query_vector = self.embedder.embed_query(query)
         depth = max(self.settings.candidates, k)

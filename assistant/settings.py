@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from assistant.errors import BadSetting
+from assistant.forms import MOST_PASSAGES
 from ingest.reader import FORMATS
 
 ENV_PREFIX = "ASYLUM_ASSISTANT_"
@@ -79,6 +80,10 @@ class Settings:
     )
     summary_sentences: int = _setting(3, "sentences in the extractive summary of an answer")
     threads: int = _setting(0, "torch threads (0: torch's default, all cores)")
+    read_timeout: float = _setting(
+        120.0, "seconds reading one file may take; a file that takes longer is refused (it is damaged or a trap)"
+    )
+    read_memory_mb: int = _setting(3072, "memory the reader of one file may use, in MB; a file that needs more is refused")
     fetch_timeout: float = _setting(
         30.0, "seconds `fetch` waits for a web server to connect, and for each piece of data"
     )
@@ -108,8 +113,15 @@ class Settings:
         object.__setattr__(self, "casebook", casebook)
         if self.embed_context not in ("title+heading", "heading", "none"):
             raise BadSetting(f"embed_context must be 'title+heading', 'heading' or 'none', not {self.embed_context!r}")
-        if self.k < 1 or self.candidates < self.k:
-            raise BadSetting(f"k must be at least 1 and candidates at least k (k={self.k}, candidates={self.candidates})")
+        if not 1 <= self.k <= MOST_PASSAGES or self.candidates < self.k:
+            raise BadSetting(
+                f"k must be 1 to {MOST_PASSAGES} and candidates at least k (k={self.k}, candidates={self.candidates})"
+            )
+        if self.read_timeout <= 0 or self.read_memory_mb < 256:
+            raise BadSetting(
+                f"read_timeout must be positive and read_memory_mb at least 256 "
+                f"(read_timeout={self.read_timeout}, read_memory_mb={self.read_memory_mb})"
+            )
         if self.fetch_timeout <= 0 or self.fetch_max_mb <= 0:
             raise BadSetting(
                 f"fetch_timeout and fetch_max_mb must be positive "

@@ -122,14 +122,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write, whole or not at all; a disk that refuses it raises StorageError (nothing is changed)."""
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as error:
+            name = getattr(error, "sqlite_errorname", "")
+            if name == "SQLITE_FULL":
+                raise StorageError(f"the disk of {self.path.parent} is full: nothing was changed; free some space "
+                                   "and try again") from error
+            if name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")):
+                raise StorageError(f"the disk refused to write to {self.path.parent} ({error}): nothing was "
+                                   "changed") from error
             raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -92,10 +92,17 @@ def parse_html(data: bytes, source: str) -> ParsedDocument:
         raise UnreadableDocument(
             source, "is not an HTML page: it holds binary data (perhaps a PDF or an image)"
         )
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except etree.ParserError as error:  # only comments or processing instructions
         raise UnreadableDocument(source, "has no visible text (only markup)") from error
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # libxml2 stops at 256 levels of nested elements, as a guard against pages built to exhaust parsers.
+        raise UnreadableDocument(
+            source, "is not a page this reader takes: its markup nests elements more than 255 levels deep (real "
+            "pages nest a few dozen), so a parser would lose whatever lies deeper"
+        )
     declared = _declared(root)
     items, notes = [], []
     for content in _content_roots(root):

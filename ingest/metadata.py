@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 from dataclasses import replace
 from pathlib import Path, PurePath
@@ -143,9 +144,18 @@ def find_date(text: str) -> str | None:
     for match in _DATE_ISO.finditer(text):
         candidates.append((match.start(), int(match[1]), int(match[2]), int(match[3])))
     for _, year, month, day in sorted(candidates):
-        if 1 <= month <= 12 and 1 <= day <= 31 and 1800 < year < 2200:
+        if 1800 < year < 2200 and _is_date(year, month, day):
             return f"{year:04d}-{month:02d}-{day:02d}"
     return None
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    """Whether the day exists: "2020-02-31" does not."""
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def detect_language(text: str, min_words: int = 20) -> str:

@@ -32,6 +32,9 @@ _DROP_CAPITAL = re.compile(r"(?:^|\s)[A-Z]$")
 # Two columns side by side in layout mode: words, then a wide gap, then more text.
 _COLUMN_GAP = re.compile(r"\S+(?: {1,5}\S+){2,} {6,}\S")
 _MULTI_COLUMN_SHARE = 0.25
+# Where pypdf's messages start quoting the file's bytes, which mean nothing to a reader.
+_QUOTED_BYTES = re.compile(r"\s+(?:starting with|@)\s|\s*\bb['\"]")
+_LONGEST_REASON = 120
 _PLACEHOLDER_TITLE = re.compile(
     r"untitled|document\d*|microsoft (word|powerpoint) - .*|.*\.(pdf|docx?|rtf|odt|indd|txt)", re.IGNORECASE
 )
@@ -68,7 +71,7 @@ def _open(source: SourceFile) -> PdfReader:
     except UnreadableDocument:
         raise
     except Exception as error:  # pypdf fails on damaged files in many ways; each means the same to a user
-        raise UnreadableDocument(path, f"damaged PDF ({error}); download or export it again") from error
+        raise UnreadableDocument(path, f"damaged PDF ({_plain(error)}); download or export it again") from error
     if page_count == 0:
         raise UnreadableDocument(path, "the PDF has no pages")
     return reader
@@ -104,8 +107,14 @@ def _extract(page: PageObject, number: int, path: str, mode: str) -> list[str]:
     try:
         return page.extract_text(extraction_mode=mode).splitlines()
     except Exception as error:  # one damaged page should not lose the rest of the document
-        log.warning("%s: page %d could not be read (%s); it is left out", path, number, error)
+        log.warning("%s: page %d could not be read (%s); it is left out", path, number, _plain(error))
         return []
+
+
+def _plain(error: Exception) -> str:
+    """What pypdf says went wrong, without the raw bytes it quotes ("… starting with b'\\x95' @178: b'xref…'")."""
+    words = _QUOTED_BYTES.split(str(error), maxsplit=1)[0].strip(" :;,.")
+    return words[:_LONGEST_REASON] or type(error).__name__
 
 
 def _looks_fragmented(lines: list[str]) -> bool:

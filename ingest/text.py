@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 import yaml
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 _FRONT_MATTER_END = ("---", "...")
+_LONGEST_FRONT_MATTER = 64 * 1024
 _LOOSE_FIELD = re.compile(r"([A-Za-z_][\w-]*):\s*(.*?)\s*$")
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
@@ -50,7 +52,10 @@ def read_text(source: SourceFile) -> ParsedDocument:
         raise UnreadableDocument(path, "empty file")
     lines = text.splitlines()
     if source.format == "md":
-        declared, body = split_front_matter(lines)
+        try:
+            declared, body = split_front_matter(lines)
+        except FrontMatterRefused as refused:
+            raise UnreadableDocument(path, str(refused)) from None
         line_blocks = markdown_blocks(body)
     else:
         declared = {}
@@ -65,12 +70,16 @@ def read_text(source: SourceFile) -> ParsedDocument:
 
 
 def _decode(raw: bytes, path: str) -> str:
-    """UTF-8 (or UTF-16 with a byte order mark); a file that is not UTF-8 is taken as Windows cp1252."""
+    """UTF-8, or UTF-16 (with a byte order mark, or without one when its zero bytes show it); a file that is not
+    UTF-8 is taken as Windows cp1252."""
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(encoding, errors="replace")
     if b"\x00" in raw:
-        raise UnreadableDocument(path, "not a text file (it contains binary data)")
+        encoding = _utf16_without_bom(raw)
+        if encoding is None:
+            raise UnreadableDocument(path, "not a text file (it contains binary data)")
+        return raw.decode(encoding, errors="replace")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -78,19 +87,41 @@ def _decode(raw: bytes, path: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when the bytes look like UTF-16 text: every other byte is the high byte of a
+    character of one or two scripts (0 for Latin, 4 for Cyrillic...), the others are almost never 0; None for
+    binary data."""
+    sample = raw[: 1 << 16]
+    for encoding, high, low in (("utf-16-le", sample[1::2], sample[0::2]), ("utf-16-be", sample[0::2], sample[1::2])):
+        scripts = sum(count for _, count in Counter(high).most_common(2))
+        if high and 0 in high and scripts >= 0.9 * len(high) and low.count(0) <= 0.02 * len(low):
+            return encoding
+    return None
+
+
+class FrontMatterRefused(ValueError):
+    """Front matter that would cost more to read than any description of a document is worth."""
+
+
 def split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     """A Markdown file's YAML front matter ("---" … "---") as strings, and the lines after it.
 
-    Lists are joined with "; ", nested mappings flattened to dotted keys ("image.path").
+    Lists are joined with "; ", nested mappings flattened to dotted keys ("image.path"). FrontMatterRefused for
+    front matter over 64 KB or with YAML aliases.
     """
     if not lines or lines[0].strip() != "---":
         return {}, lines
     end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in _FRONT_MATTER_END), None)
     if end is None:
         return {}, lines
+    text = "\n".join(lines[1:end])
+    if len(text) > _LONGEST_FRONT_MATTER:
+        raise FrontMatterRefused(
+            f"its front matter (the YAML between the first two '---' lines) has {len(text):,} characters; a "
+            f"description of a document has a few hundred"
+        )
     try:
-        # BaseLoader keeps every scalar as written: "2022-07-02T19:55:32.529+0100", "24.753930".
-        data = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
+        data = _yaml(text)
     except yaml.YAMLError as error:
         # Exporters write "title: News Digest 1/7/22: court decided" unquoted, which YAML refuses.
         log.debug("front matter is not valid YAML (%s); reading it line by line", error)
@@ -108,11 +139,22 @@ def _loose_front_matter(lines: list[str]) -> dict[str, object]:
         if match:
             key, raw = match.groups()
             try:
-                value = yaml.load(raw, Loader=yaml.BaseLoader)
+                value = _yaml(raw)
             except yaml.YAMLError:
                 value = raw
             data[key] = raw if isinstance(value, dict) else value
     return data
+
+
+def _yaml(text: str) -> object:
+    """YAML with every scalar as written (BaseLoader: "2022-07-02T19:55:32.529+0100", "24.753930"), refusing
+    aliases: front matter has no use for them, and a few lines of nested aliases name billions of values."""
+    if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.BaseLoader)):
+        raise FrontMatterRefused(
+            "its front matter repeats values through YAML aliases (*name), which can make a few lines stand "
+            "for billions of values; write the values out instead"
+        )
+    return yaml.load(text, Loader=yaml.BaseLoader)
 
 
 def _flatten(data: dict[object, object], prefix: str = "") -> Iterable[tuple[str, str]]:

@@ -100,3 +100,41 @@ def test_writers_and_a_reader_at_once_leave_every_document_findable(tmp_path):
         assert index.chunks([best])[best].doc_id == doc_id and score == pytest.approx(1.0, abs=1e-5)
         (hit, _), *_ = index.lexical_search([f"token{name}x1"], 1)
         assert index.chunks([hit])[hit].doc_id == doc_id
+
+
+@pytest.mark.model
+def test_two_cli_ingests_of_same_named_files_and_an_app_at_once(tmp_path, embedder):
+    import os
+    import subprocess
+    import sys
+
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+
+    places = {"lisbon": "Lisbon", "tallinn": "Tallinn"}
+    for folder, city in places.items():
+        for number in range(3):  # the same file names in both folders
+            path = tmp_path / folder / f"report-{number}.txt"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"Report {number} from {city}: the reception centre of {city} held asylum seekers "
+                            f"for weeks in district {folder}{number}.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    app = Assistant(load_settings(index=index), create=True, embedder=embedder)  # the running `serve`
+    ingests = [
+        subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(tmp_path / folder), "--index",
+                          str(index)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+        for folder in places
+    ]
+    while any(process.poll() is None for process in ingests):
+        app.search("reception centre")  # the app keeps answering meanwhile
+    for process in ingests:
+        assert process.returncode == 0, process.stderr.read().decode()
+    documents = [listed.document for listed in app.documents()]
+    assert len(documents) == 6 and len({document.doc_id for document in documents}) == 6
+    for folder in places:
+        for number in range(3):
+            found = app.search(f"district {folder}{number}", k=1).passages[0]
+            assert f"{folder}{number}" in found.text, "each committed document is found by the running app"
+            (hit, _), *_ = app.index.lexical_search([f"{folder}{number}"], 1)
+            assert app.index.chunks([hit])[hit].doc_id == found.document.doc_id
+    assert len(app.index) == app.index.chunk_count()

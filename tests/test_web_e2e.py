@@ -216,3 +216,45 @@ def test_a_question_is_answered_while_an_upload_is_ingesting(page, server, corpu
     finally:
         release.set()
     expect(page.locator(".aa-results li").first).to_contain_text("added as", timeout=SLOW)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        ((None,), {}, "must be text"),
+        (("   ",), {}, "the question is empty"),
+        (("x" * 20_000,), {}, "at most 5,000 are read"),
+        ((HOTSPOT, 5), {}, "kinds: a list of names"),
+        ((HOTSPOT, ["judgments"]), {}, "unknown kind 'judgments'"),
+        ((HOTSPOT, None, "x" * 60_000), {}, "at most 200 are taken"),
+        ((HOTSPOT, None, "", "", "2020-02-31"), {}, "'2020-02-31' is not a date"),
+        ((HOTSPOT, None, "", "", "2020-99"), {}, "'2020-99' is not a date"),
+        ((HOTSPOT, None, "", "", "2020", "2010"), {}, "the date range is empty"),
+    ],
+    ids=["none", "blank", "huge", "kinds-int", "kinds-unknown", "court-huge", "feb-31", "month-99", "range"],
+)
+def test_bad_api_values_come_back_as_messages(server, args, kwargs, message, capfd):
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, **kwargs, api_name="/ask")
+    assert "Traceback" not in capfd.readouterr().err, "an expected refusal leaves no traceback in the server log"
+
+
+@pytest.mark.parametrize("cases", ["many", 10**9, 0], ids=["text", "huge", "zero"])
+def test_a_bad_number_of_cases_comes_back_as_a_message(server, cases):
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="ask for 1 to 50"):
+        Client(server.url, verbose=False).predict("minors held in a hotspot", cases=cases, api_name="/search")
+
+
+def test_the_api_names_no_file_of_the_server(server):
+    from gradio_client import Client
+
+    answer = Client(server.url, verbose=False).predict(HOTSPOT, api_name="/ask")
+    for passage in answer["passages"]:
+        assert "/" not in passage["source"] or passage["source"].startswith("https://"), (
+            f"a passage's source is its public address or its file's name, never a path: {passage['source']}"
+        )

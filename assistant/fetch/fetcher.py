@@ -177,8 +177,12 @@ def _save(body: bytes, digest: str, fmt: str, label: str, folder: Path) -> tuple
     if path.is_file() and path.read_bytes() == body:
         return path, False
     partial = folder / f".{path.name}.part"  # a dot-file: a folder ingest of HOME skips it
-    partial.write_bytes(body)
-    os.replace(partial, path)
+    try:
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise FetchError(str(path), f"the download could not be kept ({error.strerror}); free some space") from error
     return path, True
 
 

@@ -34,6 +34,7 @@ CSS = Path(__file__).with_name("web.css").read_text(encoding="utf-8")
 # The reader's own system fonts: nothing to download (no font CDN), and every weight exists.
 SYSTEM_FONTS = ["system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Noto Sans", "sans-serif"]
 THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS)
+MOST_CASES = 50  # a precedent search returns at most this many cases
 # Questions and searches only read, so several run at once; corpus changes run one at a time in a queue of
 # their own, so that a question is answered while an upload is being embedded.
 QUERY_CONCURRENCY = 4
@@ -132,7 +133,9 @@ class Handlers:
             facts: the facts of a client's case, in a paragraph.
             cases: how many cases to return.
         """
-        matches = self.assistant.precedents(facts, filters, cases=max(1, int(cases)))
+        if isinstance(cases, bool) or not isinstance(cases, (int, float)) or not 1 <= cases <= MOST_CASES:
+            raise BadSetting(f"cases: {cases!r}; ask for 1 to {MOST_CASES}")
+        matches = self.assistant.precedents(facts, filters, cases=int(cases))
         return [views.case_match_json(match) for match in matches]
 
     # -- Corpus
@@ -380,7 +383,10 @@ def api_endpoint(method: Callable) -> Callable:
 
     @_shown
     def endpoint(*args, **kwargs):
-        bound = api_signature.bind(*args, **kwargs)
+        try:
+            bound = api_signature.bind(*args, **kwargs)
+        except TypeError as error:  # a call by hand, with parameters missing or too many
+            raise BadSetting(f"{method.__name__}: {error}") from None
         bound.apply_defaults()
         values = dict(bound.arguments)
         filters = filters_from_values({spec.name: values.pop(spec.name) for spec in PAGE_FILTERS})

@@ -60,8 +60,12 @@ def store_upload(upload: Upload, settings: Settings) -> Path:
         # Copy beside the target, then rename: a reader never sees half a file under the final name.
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
         os.close(descriptor)
-        shutil.copyfile(upload.path, temporary)
-        os.replace(temporary, target)
+        try:
+            shutil.copyfile(upload.path, temporary)
+            os.replace(temporary, target)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise UploadRefused(upload.name, f"the server could not keep a copy of it ({error.strerror})") from error
     return target
 
 
