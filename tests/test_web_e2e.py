@@ -4,6 +4,7 @@ API from gradio_client.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -18,7 +19,9 @@ expect = playwright.expect
 
 from browser import SLOW, add_from_the_web, app_page, ask, free_port  # noqa: E402 - needs playwright
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+# Where the screenshots go: a temporary folder, unless SCREENSHOTS names one (`SCREENSHOTS=docs python -m pytest
+# tests/test_web_e2e.py` refreshes the README's).
+SCREENSHOTS = os.environ.get("SCREENSHOTS")
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
 HOSTILE_UPLOAD = """\
 Field report <img src=x onerror="window.__xss='title'"> from the Kempten transit camp
@@ -39,6 +42,11 @@ def server(web_index, embedder, tmp_path_factory):
     yield running
     running.app.close()
     running.assistant.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    return Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
 
 
 @pytest.fixture
@@ -66,11 +74,11 @@ def find_in_list(page, title: str):
     expect(page.locator("#aa-documents")).to_contain_text(title)
 
 
-def test_ask_shows_a_citation_with_its_paragraph_number(page):
+def test_ask_shows_a_citation_with_its_paragraph_number(page, screenshots):
     answer = ask(page, HOTSPOT)
     expect(answer.locator(".aa-cite").first).to_contain_text("A.T. and Others v. Italy, no. 47287/17, §")
     answer.evaluate("element => element.scrollIntoView({block: 'start'})")
-    page.screenshot(path=str(DOCS / "screenshot-ask.png"))
+    page.screenshot(path=str(screenshots / "screenshot-ask.png"))
     marker = answer.locator(".aa-marker").last
     marker.click()
     expect(page.locator(marker.get_attribute("href"))).to_be_in_viewport()
@@ -84,11 +92,11 @@ def test_abstention_is_plain(page):
     expect(answer).to_contain_text("Closest, but not an answer")
 
 
-def test_uploaded_pdf_is_listed_and_cited(page, server, corpus_dir):
+def test_uploaded_pdf_is_listed_and_cited(page, server, corpus_dir, screenshots):
     pdf = corpus_dir / "pdf" / "eu-charter-2000-oj-c364.pdf"
     results = upload(page, [pdf])
     expect(results.first).to_contain_text(f"{pdf.name}: added as")
-    page.screenshot(path=str(DOCS / "screenshot-corpus.png"))
+    page.screenshot(path=str(screenshots / "screenshot-corpus.png"))
     charter = next(doc for doc, _ in server.assistant.index.documents() if doc.format == "pdf")
     find_in_list(page, charter.metadata.title)
     question = "Is the right to asylum guaranteed by the Charter?"
@@ -119,7 +127,7 @@ def test_a_file_of_another_type_is_refused_with_a_message(page, tmp_path):
     expect(page.get_by_text("Invalid file type: setup.exe. Only .pdf, .docx, .html, .htm, .txt, .md").first).to_be_visible()
 
 
-def test_precedents_are_listed_as_cases(page):
+def test_precedents_are_listed_as_cases(page, screenshots):
     page.get_by_role("tab", name="Precedents").click()
     page.get_by_label("Facts of your client's case").fill(
         "My client, an unaccompanied minor, arrived by boat and was held for a month in a hotspot with "
@@ -130,7 +138,7 @@ def test_precedents_are_listed_as_cases(page):
     expect(first).to_contain_text("A.T. and Others v. Italy, no. 47287/17, 23 November 2023", timeout=60_000)
     expect(first).to_contain_text("European Court of Human Rights")
     expect(first.locator(".aa-paragraph")).not_to_have_count(0)
-    page.screenshot(path=str(DOCS / "screenshot-precedents.png"))
+    page.screenshot(path=str(screenshots / "screenshot-precedents.png"))
 
 
 def test_remove_a_document(page, server):
