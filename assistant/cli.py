@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # A setting whose default is derived (None) says so in its help; the others show their value.
     settings_help = "\n".join(
-        f"  ASYLUM_ASSISTANT_{name.upper():<16} {help} (default: {default})" for name, default, help in describe()
+        f"  ASYLUM_ASSISTANT_{name.upper():<16} {help}" + ("" if default is None else f" (default: {default})")
+        for name, default, help in describe()
     )
     parser = argparse.ArgumentParser(
         prog="asylum-assistant",
@@ -91,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", help="embedding model (must be the one the index was built with)")
 
     command("docs", run_docs, "list the documents of the index: id, kind, title, chunk count")
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    train = commands.add_parser(
+        "train", help="train the re-ranker on the courts' citations (needs: pip install -e '.[train]')",
+        description="Build (proposition, cited paragraph) pairs from the judgments of corpus-large, never citing a "
+        "document of the shared corpus, and train the re-ranker's adapter on them; prints its validation scores.",
+    )
+    train.add_argument("--corpus-large", type=Path, default=shared / "corpus-large", metavar="DIR",
+                       help="judgments to learn from (default: %(default)s)")
+    train.add_argument("--held-out", type=Path, default=shared / "corpus", metavar="DIR",
+                       help="a corpus with a MANIFEST.tsv whose documents no pair may cite (default: %(default)s)")
+    train.add_argument("--out", type=Path, metavar="DIR", help="where the adapter goes (default: the one shipped)")
+    train.add_argument("--epochs", type=int, default=2, help="passes over the training pairs (default: 2)")
+    train.set_defaults(handler=run_train, index=None)
 
     remove = command("remove", run_remove, "remove a document (by the id `docs` shows) from the index")
     remove.add_argument("doc_id", metavar="DOC_ID")
@@ -320,6 +336,24 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(format_table(score_table(rows), args.k))
     misses = [row["id"] for row in rows if row["answerable"] and not row["rk"]]
     print(f"missed (no gold in top {args.k}): {' '.join(misses) or 'none'}")
+    return 0
+
+
+def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.rerank import WEIGHTS
+    from assistant.training.pairs import build_pairs, write_pairs
+    from assistant.training.train import TrainingSettings, train
+    from index.e5 import ensure_e5_model
+
+    print(f"asylum-assistant: finding citations in {args.corpus_large} (a few minutes)", file=sys.stderr)
+    pairs, counts = build_pairs(args.corpus_large, args.held_out)
+    for name, count in sorted(counts.items()):
+        print(f"  {name}: {count}")
+    write_pairs(pairs, settings.home / "training" / "pairs.jsonl")
+    out = args.out or WEIGHTS
+    report = train(pairs, ensure_e5_model(settings.models), out, TrainingSettings(epochs=args.epochs))
+    print(f"validation before: {report['before']}; after: {report['epochs'][-1]['validation']} "
+          f"({report['seconds']} s) → {out}")
     return 0
 
 

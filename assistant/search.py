@@ -20,7 +20,7 @@ from assistant.ranking import (
 from assistant.records import Passage
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
-from index.embedder import Embedder
+from index.embedder import E5, Embedder, native_bf16
 from index.records import Filters, StoredChunk
 from ingest.metadata import detect_language
 from ingest.records import Document
@@ -49,6 +49,11 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.reranker = None
+        if settings.rerank_depth and embedder.name == E5:  # the re-ranker is trained on E5's encoder
+            from assistant.rerank import Reranker
+
+            self.reranker = Reranker(embedder.path, bf16=embedder.profile.bf16 and native_bf16())
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> SearchResult:
         """The k passages that best match `query` within `filters`; BadSetting for a query or k out of bounds."""
@@ -76,6 +81,8 @@ class Retriever:
         for n, entry in enumerate(cited):
             weighted[entry.id] = top + 1.0 - n * 1e-6
         ranked = sorted(weighted.items(), key=lambda pair: pair[1], reverse=True)
+        if self.reranker:
+            ranked = ranked[: len(cited)] + self._reranked(query, ranked[len(cited) :], stored, documents)
         kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text, limit=k)
         similarity = dict(dense)
         unknown = [i for i, _ in kept if i not in similarity]
@@ -94,6 +101,26 @@ class Retriever:
         best = max((p.similarity for p in passages), default=0.0)
         unknown = self.unknown_names(query)
         return SearchResult(query, tuple(passages), best < self.min_score or bool(unknown), query_vector, unknown)
+
+    def _reranked(
+        self, query: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
+        documents: dict[str, Document],
+    ) -> list[tuple[int, float]]:
+        """The judgment paragraphs among the first `rerank_depth` candidates re-ordered in their places: by the
+        cross-encoder's order mixed with the fused order (`rerank_weight`). It learned from judgments citing
+        judgments, mostly in English: statutes, notes and questions in other languages keep the fused order."""
+        head = ranked[: self.settings.rerank_depth]
+        places = [n for n, (i, _) in enumerate(head) if documents[stored[i].doc_id].metadata.kind == "case-law"]
+        if len(places) < 2 or detect_language(query, min_words=5) not in ("en", ""):
+            return ranked
+        ids = [head[n][0] for n in places]
+        logits = self.reranker.scores(query, [stored[i].chunk.text for i in ids])
+        weight = self.settings.rerank_weight
+        mixed = reciprocal_rank_fusion([[ids[j] for j in np.argsort(-logits, kind="stable")], ids],
+                                       [weight, 1.0 - weight], self.settings.rrf_k)
+        reordered = iter(sorted(ids, key=mixed.get, reverse=True))
+        head = [(next(reordered), score) if n in places else (i, score) for n, (i, score) in enumerate(head)]
+        return head + ranked[self.settings.rerank_depth :]
 
     def in_context(self, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
         """The passages, each with the chunks around it in its document (one query for all)."""

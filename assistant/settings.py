@@ -48,7 +48,8 @@ def _setting(default, help: str):
 class Settings:
     """Run-time settings. Each is also read from ASYLUM_ASSISTANT_<NAME> (upper case)."""
 
-    home: Path = _setting(None, "data folder of the user (default index, uploads); env ASYLUM_ASSISTANT_HOME")
+    home: Path = _setting(None, "data folder of the user: the default index, uploads, downloads (default: "
+                                "$XDG_DATA_HOME/asylum-assistant, else ~/.local/share/asylum-assistant)")
     index: Path = _setting(None, "index folder (default: HOME/index)")
     models: Path = _setting(None, "folder of models converted from packages, e.g. E5 (default: HOME/models)")
     casebook: Path = _setting(
@@ -70,6 +71,13 @@ class Settings:
     weight_opinion: float = _setting(0.5, "weight of separate opinions' passages")
     document_weight: float = _setting(
         0.0, "how much a passage gains from its document's other matching passages (0: none)"
+    )
+    rerank_depth: int = _setting(
+        20, "candidates among which the cross-encoder re-orders the judgment paragraphs of English questions "
+        "(0: none; E5 indexes only)"
+    )
+    rerank_weight: float = _setting(
+        0.5, "weight of the cross-encoder's order against the fused order among those candidates (1: its alone)"
     )
     embed_context: str = _setting(
         "title+heading", "what is embedded before each chunk's text: 'title+heading', 'heading' or 'none'"

@@ -33,6 +33,9 @@ VARIANTS = {
     "rrf k=20": {"rrf_k": 20},
     "candidates 300": {"candidates": 300},
     "document evidence 0.5": {"document_weight": 0.5},
+    "re-rank top 20": {"rerank_depth": 20},
+    "re-rank top 20, mixed 0.5": {"rerank_depth": 20, "rerank_weight": 0.5},
+    "re-rank top 40": {"rerank_depth": 40},
 }
 
 

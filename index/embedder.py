@@ -90,7 +90,7 @@ class Embedder:
         # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
         self.max_tokens = int(self._model.max_seq_length)
         self.profile = PROFILES.get(model) or PROFILES.get(self.path.name) or ModelProfile()
-        self._autocast = self.profile.bf16 and _native_bf16()
+        self._autocast = self.profile.bf16 and native_bf16()
         # A copy of the Rust tokenizer underneath, without padding or truncation: chunking counts tokens
         # thousands of times per document, and must see the full length to know what the model would drop.
         self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
@@ -131,7 +131,7 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _native_bf16() -> bool:
+def native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX); elsewhere autocast slows things down."""
     try:
         flags = Path("/proc/cpuinfo").read_text()

@@ -133,8 +133,9 @@ def test_two_cli_ingests_of_same_named_files_and_an_app_at_once(tmp_path, embedd
     assert len(documents) == 6 and len({document.doc_id for document in documents}) == 6
     for folder in places:
         for number in range(3):
-            found = app.search(f"district {folder}{number}", k=1).passages[0]
-            assert f"{folder}{number}" in found.text, "each committed document is found by the running app"
+            text = (tmp_path / folder / f"report-{number}.txt").read_text(encoding="utf-8").strip()
             (hit, _), *_ = app.index.lexical_search([f"{folder}{number}"], 1)
-            assert app.index.chunks([hit])[hit].doc_id == found.document.doc_id
+            assert app.index.chunks([hit])[hit].chunk.text == text, "each committed document is in the app's FTS"
+            (nearest, score), *_ = app.index.dense_search(app.index.vectors([hit])[0], 1)
+            assert nearest == hit and score == pytest.approx(1.0, abs=1e-4), "and in the app's FAISS"
     assert len(app.index) == app.index.chunk_count()
