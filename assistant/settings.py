@@ -73,8 +73,8 @@ class Settings:
         0.0, "how much a passage gains from its document's other matching passages (0: none)"
     )
     rerank_depth: int = _setting(
-        20, "candidates among which the cross-encoder re-orders the judgment paragraphs of English questions "
-        "(0: none; E5 indexes only)"
+        0, "candidates among which the cross-encoder re-orders the judgment paragraphs of English questions "
+        "(0: none, the measured default, see docs/retrieval.md; 20 with E5 indexes)"
     )
     rerank_weight: float = _setting(
         0.5, "weight of the cross-encoder's order against the fused order among those candidates (1: its alone)"

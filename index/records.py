@@ -42,8 +42,10 @@ class Filters:
     these fields. A new filter is a field here and its clause in each storage backend.
     """
 
+    # "case-law" also takes the notes on a case (a note names its application or case number).
     kinds: tuple[str, ...] = _filter(
-        (), "Kind", "only these kinds of documents: case-law, statute, article, note", "--kind", "kinds"
+        (), "Kind", "only these kinds of documents: case-law (with the notes on a case), statute, article, note",
+        "--kind", "kinds",
     )
     # A substring, case-insensitive: "Human Rights" matches both ECtHR formations.
     court: str = _filter("", "Court or issuer", "only documents whose court or issuer contains this text", "--court",

@@ -82,7 +82,10 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
     """A WHERE clause over `documents d` for `filters`, and its parameters."""
     clauses, params = [], []
     if filters.kinds:
-        clauses.append(f"d.kind IN ({','.join('?' * len(filters.kinds))})")
+        kinds = f"d.kind IN ({','.join('?' * len(filters.kinds))})"
+        if "case-law" in filters.kinds:  # and the notes on a case, which name its number
+            kinds = f"({kinds} OR (d.kind = 'note' AND (d.application_numbers != '[]' OR d.case_numbers != '[]')))"
+        clauses.append(kinds)
         params += filters.kinds
     if filters.court:
         clauses.append("d.court LIKE ?")

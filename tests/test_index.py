@@ -140,11 +140,14 @@ def test_around_gives_each_place_its_neighbours_in_order(new_index):
 
 def test_dense_search_is_exact_and_filtered(new_index):
     index = new_index()
-    vectors = unit_vectors(30, 11)
+    vectors = unit_vectors(50, 11)
     index.add(document("old", date="2002-02-05"), chunks(*map(str, range(10))), vectors[:10])
     index.add(document("new", kind="statute", date="2020-02-13", language="en"), chunks(*map(str, range(10))),
               vectors[10:20])
-    index.add(document("undated", date="", language="sv"), chunks(*map(str, range(10))), vectors[20:])
+    index.add(document("undated", date="", language="sv"), chunks(*map(str, range(10))), vectors[20:30])
+    index.add(document("note-on-old", kind="note", date="", application_numbers=("12345/02",)),
+              chunks(*"abcdefghij"), vectors[30:40])
+    index.add(document("background", kind="note", date=""), chunks(*"abcdefghij"), vectors[40:])
     query = unit_vectors(1, 12)[0]
     found = index.dense_search(query, 5)
     assert [round(score, 5) for _, score in found] == [round(float(s), 5) for s in np.sort(vectors @ query)[::-1][:5]]
@@ -152,13 +155,15 @@ def test_dense_search_is_exact_and_filtered(new_index):
         (Filters(kinds=("statute",)), {"new"}),
         (Filters(date_to="2010-01-01"), {"old"}),
         (Filters(date_from="2010-01-01"), {"new"}),
-        (Filters(court="human RIGHTS"), {"old", "new", "undated"}),
+        (Filters(court="human RIGHTS"), {"old", "new", "undated", "note-on-old", "background"}),
         (Filters(court="Justice"), set()),
         (Filters(language="sv"), {"undated"}),
         (Filters(doc_ids=("old", "undated")), {"old", "undated"}),
+        (Filters(kinds=("case-law",)), {"old", "undated", "note-on-old"}),
+        (Filters(kinds=("note",)), {"note-on-old", "background"}),
     ]
     for filters, expected in cases:
-        hits = index.dense_search(query, 30, filters)
+        hits = index.dense_search(query, 50, filters)
         assert {index.chunks([i])[i].doc_id for i, _ in hits} == expected, filters
         assert len(hits) == 10 * len(expected), f"{filters} must not lose matching chunks"
 
