@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.answer import answer
+from assistant.authority import record_unread
 from assistant.ingestion import IngestReport, ProgressCallback, chunk_budget, ingest
 from assistant.precedents import CaseMatch, find_precedents
 from assistant.records import Answer
@@ -13,6 +14,7 @@ from assistant.search import Retriever, SearchResult
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
+from index.errors import StorageError
 from index.manifest import Manifest
 from index.records import Filters, ListedDocument
 from ingest.chunking import CHUNKER_VERSION
@@ -52,6 +54,10 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.model, settings.models, settings.threads or None)
         self.index = CorpusIndex.open(settings.index, expected_manifest(self.embedder, settings), create=create)
         self.retriever = Retriever(self.index, self.embedder, settings)
+        try:
+            record_unread(self.index)  # an index made before citations were recorded: read them once, now
+        except StorageError:
+            pass  # a disk that refuses the write: the index serves, without authority, until it can
         # Files are read in a child process with bounded time and memory, started on the first file.
         self.reader = IsolatedReader(ReadLimits(settings.read_timeout, settings.read_memory_mb))
 

@@ -13,11 +13,12 @@ from assistant.settings import Settings
 from index.corpus import CorpusIndex
 from index.embedder import Embedder
 from ingest.chunking import chunk_blocks
+from ingest.citations import cited_paragraphs
 from ingest.errors import AssistantError, UnreadableDocument
 from ingest.isolation import IsolatedReader
 from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
 from ingest.reader import load_source
-from ingest.records import Chunk, Document, Metadata, ParsedDocument, SourceFile
+from ingest.records import Chunk, CitedParagraph, Document, Metadata, ParsedDocument, SourceFile
 from ingest.sentences import TokenBudget
 
 
@@ -81,6 +82,7 @@ class _Prepared:
     document: Document  # its doc_id is the one wanted; the index may make it unique
     chunks: list[Chunk]
     texts: list[str]  # what is embedded for each chunk
+    cited: list[CitedParagraph]  # the paragraphs of other decisions its chunks cite
 
 
 def ingest(
@@ -150,7 +152,7 @@ def _embed_and_store(
 
             vectors = embedder.embed_passages(item.texts, on_batch=advance)
             replaces = index.document_by_source(item.document.source) is not None
-            stored[item.position] = index.add(item.document, item.chunks, vectors), replaces
+            stored[item.position] = index.add(item.document, item.chunks, vectors, item.cited), replaces
             if on_progress:
                 on_progress(Progress("embedding", done_chunks, total_chunks, number, len(prepared)))
     finally:
@@ -248,7 +250,8 @@ def _prepare(
     # The index keeps the id of the document this one replaces, and makes a new one's id unique.
     document = Document(wanted_id(source.path), name, source.content_hash, source.format, meta)
     texts = [embedding_text(meta, chunk, settings, embedder.count_tokens) for chunk in chunks]
-    return _Prepared(position, document, chunks, texts)
+    cited = cited_paragraphs([chunk.text for chunk in chunks])
+    return _Prepared(position, document, chunks, texts, cited)
 
 
 def chunk_budget(embedder: Embedder, settings: Settings) -> TokenBudget:

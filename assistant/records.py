@@ -31,6 +31,10 @@ class Passage:
     citation: Citation
     # The chunks around it in its document, itself included, in order ("Show in context"); () until asked for.
     context: tuple[StoredChunk, ...] = ()
+    # The paragraphs of other documents of the index that cite this one (its authority; judgments only), and
+    # how many documents they are in.
+    cited_in: tuple[Citation, ...] = ()
+    cited_by: int = 0
 
     @property
     def text(self) -> str:
@@ -58,6 +62,7 @@ class Passage:
             "text": self.chunk.text,
             "heading": self.chunk.heading_path,
             "similarity": round(self.similarity, 4),
+            "cited_in": [citation.text for citation in self.cited_in],
         }
 
 

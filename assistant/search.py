@@ -7,6 +7,7 @@ from string import ascii_letters
 
 import numpy as np
 
+from assistant.authority import authority_weight, citing_chunks
 from assistant.citations import cite
 from assistant.errors import BadSetting
 from assistant.forms import MOST_PASSAGES, checked_query
@@ -72,7 +73,11 @@ class Retriever:
         cited = self.cited_articles(query, filters)
         stored.update((entry.id, entry) for entry in cited)
         documents = self.index.documents_by_id({entry.doc_id for entry in stored.values()})
-        weighted = {i: score * self._weight(stored[i], documents) for i, score in fused.items() if i in stored}
+        citing = citing_chunks(self.index, stored.values(), documents) if self.settings.authority_weight else {}
+        weighted = {
+            i: score * self._weight(stored[i], documents) * authority_weight(citing.get(i, []), self.settings.authority_weight)
+            for i, score in fused.items() if i in stored
+        }
         weighted = with_document_evidence(
             weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
         )
@@ -88,6 +93,10 @@ class Retriever:
         unknown = [i for i, _ in kept if i not in similarity]
         if unknown:
             similarity.update(zip(unknown, (self.index.vectors(unknown) @ query_vector).tolist()))
+        citing = {i: citing.get(i, []) for i, _ in kept}
+        documents.update(self.index.documents_by_id(
+            {c.doc_id for chunks in citing.values() for c in chunks} - documents.keys()
+        ))
         passages = []
         for rank, (chunk_id, score) in enumerate(kept, 1):
             entry = stored[chunk_id]
@@ -96,6 +105,8 @@ class Retriever:
                 Passage(
                     rank=rank, score=score, similarity=float(similarity[chunk_id]),
                     ordinal=entry.ordinal, document=document, chunk=entry.chunk, citation=cite(document, entry.chunk),
+                    cited_in=tuple(cite(documents[c.doc_id], c.chunk) for c in citing[chunk_id]),
+                    cited_by=len({c.doc_id for c in citing[chunk_id]}),
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)

@@ -72,6 +72,10 @@ class Settings:
     document_weight: float = _setting(
         0.0, "how much a passage gains from its document's other matching passages (0: none)"
     )
+    authority_weight: float = _setting(
+        0.2, "how much a judgment paragraph gains from the documents of the index that cite it "
+        "(× 1 + weight · ln(1 + citing documents); 0: none)"
+    )
     rerank_depth: int = _setting(
         0, "candidates among which the cross-encoder re-orders the judgment paragraphs of English questions "
         "(0: none, the measured default, see docs/retrieval.md; 20 with E5 indexes)"

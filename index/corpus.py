@@ -17,7 +17,7 @@ from index.manifest import Manifest, read_manifest, write_manifest
 from index.records import Filters, ListedDocument, StoredChunk
 from index.store import Store
 from index.vectors import VectorIndex
-from ingest.records import Chunk, Document
+from ingest.records import Chunk, CitedParagraph, Document
 
 DATABASE = "chunks.sqlite"
 
@@ -113,8 +113,11 @@ class CorpusIndex:
 
     # -- changes
 
-    def add(self, document: Document, chunks: list[Chunk], vectors: np.ndarray) -> Document:
-        """Add a document, or replace the one read earlier from the same source; return it as stored.
+    def add(
+        self, document: Document, chunks: list[Chunk], vectors: np.ndarray, cited: Sequence[CitedParagraph] = ()
+    ) -> Document:
+        """Add a document (with what its chunks cite), or replace the one read earlier from the same source;
+        return it as stored.
 
         `document.doc_id` is the id wanted: the index keeps a replaced document's id, and makes a new one's
         unique ("<id>-<format>"...) if another document has it.
@@ -122,9 +125,13 @@ class CorpusIndex:
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         with self._write_lock:
-            stored = self._store.put_document(document, chunks, vectors)
+            stored = self._store.put_document(document, chunks, vectors, cited)
             self._catch_up()
         return stored
+
+    def record_citations(self, doc_id: str, cited: Sequence[CitedParagraph]) -> None:
+        """Record what a stored document's chunks cite (for documents stored before citations were)."""
+        self._store.put_citations(doc_id, cited)
 
     def remove(self, doc_id: str) -> Document:
         """Delete a document and its chunks; return what was deleted."""
@@ -166,6 +173,19 @@ class CorpusIndex:
     def around(self, places: Iterable[tuple[str, int]], radius: int) -> dict[tuple[str, int], list[StoredChunk]]:
         """For each (doc id, ordinal), its document's chunks from `radius` before it to `radius` after, in order."""
         return self._store.around(places, radius)
+
+    def texts(self, doc_id: str) -> list[str]:
+        """The texts of a document's chunks, in order."""
+        return self._store.texts(doc_id)
+
+    def citations_unread(self) -> list[str]:
+        """The documents whose citations have not been recorded (stored by an older version)."""
+        return self._store.citations_unread()
+
+    def citing(self, keys: Iterable[str]) -> list[tuple[str, int, int]]:
+        """(cited key, paragraph, citing chunk id) for every recorded citation of the decisions `keys`
+        (application numbers, ECLIs)."""
+        return self._store.citing(keys)
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of `ids`, in that order."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.errors import StorageError
 from index.records import Filters, ListedDocument, StoredChunk
-from ingest.records import Chunk, Document, Metadata
+from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +60,18 @@ CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER PRIMARY KEY,
     added TEXT NOT NULL,
     removed TEXT NOT NULL
+);
+-- The paragraphs of other decisions each chunk cites ("cited" an application number or ECLI), and which
+-- documents have been read for them (an index made before this table is read once, when it is opened).
+CREATE TABLE IF NOT EXISTS citations (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    cited TEXT NOT NULL,
+    paragraph INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS citations_cited ON citations(cited, paragraph);
+CREATE INDEX IF NOT EXISTS citations_chunk ON citations(chunk_id);
+CREATE TABLE IF NOT EXISTS citations_read (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, context, tokenize = 'porter unicode61 remove_diacritics 2'
@@ -225,7 +237,7 @@ class Store:
         return [ListedDocument(_document(row[:-1]), row[-1]) for row in rows]
 
     def put_document(
-        self, document: Document, chunks: list[Chunk], vectors: np.ndarray
+        self, document: Document, chunks: list[Chunk], vectors: np.ndarray, cited: Sequence[CitedParagraph] = ()
     ) -> Document:
         """Insert a document, replacing one from the same source, in one transaction; return it as stored.
 
@@ -264,8 +276,41 @@ class Store:
                     "INSERT INTO chunks_fts(rowid, text, context) VALUES (?, ?, ?)",
                     (cursor.lastrowid, chunk.text, f"{context} {chunk.heading_path}"),
                 )
+            self._put_citations(db, document.doc_id, ids, cited)
             self._log(db, ids, removed)
         return document
+
+    def put_citations(self, doc_id: str, cited: Sequence[CitedParagraph]) -> None:
+        """Record what a stored document's chunks cite (replacing what was recorded)."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone():
+                return  # removed meanwhile
+            ids = [row[0] for row in db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+            db.execute(f"DELETE FROM citations WHERE chunk_id IN ({','.join('?' * len(ids))})", ids)
+            self._put_citations(db, doc_id, ids, cited)
+
+    @staticmethod
+    def _put_citations(db: sqlite3.Connection, doc_id: str, ids: list[int], cited: Sequence[CitedParagraph]) -> None:
+        db.executemany(
+            "INSERT INTO citations(chunk_id, cited, paragraph) VALUES (?, ?, ?)",
+            ((ids[c.ordinal], c.key, c.paragraph) for c in cited),
+        )
+        db.execute("INSERT OR IGNORE INTO citations_read(doc_id) VALUES (?)", (doc_id,))
+
+    def citations_unread(self) -> list[str]:
+        """The documents not yet read for what they cite."""
+        return [row[0] for row in self._db().execute(
+            "SELECT doc_id FROM documents WHERE doc_id NOT IN (SELECT doc_id FROM citations_read)"
+        )]
+
+    def citing(self, keys: Iterable[str]) -> list[tuple[str, int, int]]:
+        """(cited key, paragraph, citing chunk id) for every citation of the decisions `keys`."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        return self._db().execute(
+            f"SELECT cited, paragraph, chunk_id FROM citations WHERE cited IN ({','.join('?' * len(keys))})", keys
+        ).fetchall()
 
     def delete_document(self, doc_id: str) -> None:
         """Delete a document and its chunks."""
@@ -292,6 +337,12 @@ class Store:
             ids,
         ).fetchall()
         return {row[0]: _stored_chunk(row) for row in rows}
+
+    def texts(self, doc_id: str) -> list[str]:
+        """The texts of a document's chunks, in order."""
+        return [row[0] for row in self._db().execute(
+            "SELECT text FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+        )]
 
     def around(self, places: Iterable[tuple[str, int]], radius: int) -> dict[tuple[str, int], list[StoredChunk]]:
         """For each (doc id, ordinal), the chunks of that document within `radius` of it, in order; one query."""

@@ -105,3 +105,12 @@ class ParsedDocument:
 
     blocks: list[Block]
     declared: dict[str, str] = field(default_factory=dict)  # e.g. YAML front matter, HTML <meta>, DOCX core props
+
+
+@dataclass(frozen=True)
+class CitedParagraph:
+    """A paragraph of another decision that one chunk of a document cites."""
+
+    ordinal: int  # the citing chunk's position in its document
+    key: str  # the cited decision: application number, or ECLI
+    paragraph: int

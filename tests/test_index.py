@@ -16,7 +16,7 @@ from index.errors import DocumentNotFound, IndexMismatch, IndexNotFound
 from index.manifest import Manifest
 from index.records import Filters
 from index.vectors import VectorIndex
-from ingest.records import Chunk, Document, Metadata
+from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 DIMENSION = 16
 BACKENDS = ["folder"]
@@ -136,6 +136,27 @@ def test_around_gives_each_place_its_neighbours_in_order(new_index):
     assert [c.ordinal for c in around[("a", 4)]] == [2, 3, 4, 5, 6]
     assert [c.chunk.text for c in around[("b", 1)]] == ["x", "y"]
     assert index.around([], 2) == {}
+
+
+def test_what_chunks_cite_is_stored_with_them_and_goes_with_them(new_index):
+    index = new_index()
+    cited = [CitedParagraph(1, "27765/09", 180), CitedParagraph(1, "EU:C:2017:127", 59)]
+    index.add(document("a"), chunks("facts", "see Hirsi, § 180"), unit_vectors(2, 21), cited)
+    index.add(document("b"), chunks("no citation"), unit_vectors(1, 22))
+    assert index.texts("a") == ["facts", "see Hirsi, § 180"] and index.texts("nothing") == []
+    rows = index.citing(["27765/09", "EU:C:2017:127", "1/00"])
+    assert sorted((key, paragraph) for key, paragraph, _ in rows) == [("27765/09", 180), ("EU:C:2017:127", 59)]
+    citing = index.chunks([chunk_id for _, _, chunk_id in rows])
+    assert {(c.doc_id, c.ordinal) for c in citing.values()} == {("a", 1)}
+    assert index.citations_unread() == [], "documents added with their citations (even none) are read"
+    index.record_citations("b", [CitedParagraph(0, "27765/09", 181)])
+    assert len(index.citing(["27765/09"])) == 2
+    index.record_citations("b", [])
+    assert len(index.citing(["27765/09"])) == 1, "recording again replaces"
+    index.add(document("a"), chunks("replaced"), unit_vectors(1, 23))
+    assert index.citing(["27765/09", "EU:C:2017:127"]) == [], "a replaced document's citations go with it"
+    index.record_citations("gone", [CitedParagraph(0, "27765/09", 1)])  # removed meanwhile: nothing to record
+    assert index.citing(["27765/09"]) == []
 
 
 def test_dense_search_is_exact_and_filtered(new_index):

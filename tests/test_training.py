@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
-from assistant.training.citations import cjeu_citations, ecthr_citations, paragraph_numbers, short_names
 from assistant.training.pairs import build_pairs, held_out_keys
+from ingest.citations import cjeu_citations, ecthr_citations, paragraph_numbers, short_names
 
 
 def test_ecthr_citations_are_resolved_by_number_or_by_an_earlier_full_citation():

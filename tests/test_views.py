@@ -15,7 +15,7 @@ from assistant.errors import BadSetting, UploadRefused
 from assistant.forms import date_bound, filters_from_values, metadata_from_form
 from assistant.highlight import answer_highlights, closest_sentence
 from assistant.precedents import case_key
-from assistant.records import Answer, FileOutcome, Passage, Status, SummarySentence
+from assistant.records import Answer, Citation, FileOutcome, Passage, Status, SummarySentence
 from assistant.settings import load_settings
 from assistant.web import views
 from assistant.web.uploads import Upload, add_uploads, store_upload
@@ -266,6 +266,16 @@ def test_an_answer_renders_from_its_records_alone():
     items = re.findall(r'<div class="aa-context-item( aa-current)?"><span class="aa-pin">§ (\d+)</span>', context)
     assert items == [("", "1"), (" aa-current", "2"), ("", "3")], "the passage among its neighbours, marked"
     assert views.render_context(replace(second, context=second.context[1:2])) == "", "alone: nothing to unfold"
+
+
+def test_a_cited_paragraph_lists_where_the_corpus_cites_it():
+    citations = (Citation("Khlaifia and Others v. Italy [GC], no. 16483/12, § 238 <i>", "§ 238"),
+                 Citation("Khlaifia and Others v. Italy [GC], no. 16483/12, § 243", "§ 243"))
+    html = views.render_cited_in(replace(passage_of(1), cited_in=citations, cited_by=1))
+    assert "Cited in 1 document of this corpus" in html and html.count("<li>") == 2
+    assert "§ 238 &lt;i&gt;" in html, "escaped"
+    assert views.render_cited_in(passage_of(1)) == "", "cited nowhere: nothing shown"
+    assert "aa-cited" in views.render_passage(replace(passage_of(1), cited_in=citations, cited_by=1), "a", [])
 
 
 def test_the_sentence_closest_to_the_question_is_highlighted():

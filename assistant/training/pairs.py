@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.training.citations import cjeu_citations, ecthr_citations, short_names
+from ingest.citations import cjeu_citations, ecthr_citations, short_names
 
 CLEAN_FILES = ("ecthr.jsonl.gz", "cjeu.jsonl.gz")  # the bulk CJEU file lost its paragraph numbers: not used
 VALIDATION_SHARE = 0.15

@@ -74,7 +74,19 @@ def render_passage(passage: Passage, anchor: str, highlights: Sequence[str]) -> 
         f'<div class="aa-cite"><span class="aa-rank">{passage.rank}</span>{escape(passage.citation.text)}</div>'
         f'<div class="aa-meta">{" · ".join(details)}{link}</div>'
         f'<div class="aa-text">{highlighted(passage.text, highlights)}</div>'
-        f"{render_context(passage)}</article>"
+        f"{render_cited_in(passage)}{render_context(passage)}</article>"
+    )
+
+
+def render_cited_in(passage: Passage) -> str:
+    """Which documents of the corpus cite this paragraph, and where, folded; "" when none does."""
+    if not passage.cited_in:
+        return ""
+    items = "".join(f"<li>{escape(citation.text)}</li>" for citation in passage.cited_in)
+    plural = "s" if passage.cited_by > 1 else ""
+    return (
+        f'<details class="aa-cited"><summary>Cited in {passage.cited_by} document{plural} of this corpus</summary>'
+        f"<ul>{items}</ul></details>"
     )
 
 
@@ -119,7 +131,7 @@ def _case_paragraph(passage: Passage, facts: str) -> str:
     return (
         f'<div class="aa-paragraph">{label}'
         f'<div class="aa-text">{highlighted(passage.text, [closest] if closest else [])}</div>'
-        f"{render_context(passage)}</div>"
+        f"{render_cited_in(passage)}{render_context(passage)}</div>"
     )
 
 

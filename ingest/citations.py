@@ -1,5 +1,8 @@
 """Finding where a judgment cites another one to the paragraph, and what it says there. Pure functions of text.
 
+Used twice: to count, at ingest, how often each paragraph of the index is cited by its other documents (its
+authority, see assistant/authority.py), and to make training pairs for the re-ranker (assistant/training/).
+
 ECtHR: "(see Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, § 180, ECHR 2012)", "(see Hirsi Jamaa and
 Others, cited above, §§ 176-80)", French "(Hirsi Jamaa et autres c. Italie [GC], no 27765/09, § 180)",
 "(… précité, § 180)". CJEU: "(judgment of 16 February 2017, C. K. and Others, C-578/16 PPU, EU:C:2017:127,
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.records import CitedParagraph
 from ingest.sentences import split_sentences
 
 _DASHES = str.maketrans({"‑": "-", "–": "-", "—": "-", "\u00a0": " "})
@@ -138,3 +142,17 @@ def _without_citations(sentence: str) -> str:
 
     stripped = _PARENTHESES.sub(lambda match: "" if cites(match) else match.group(0), sentence)
     return re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s{2,}", " ", stripped)).strip()
+
+
+def cited_paragraphs(texts: list[str]) -> list[CitedParagraph]:
+    """What each chunk of one judgment (its texts, in order) cites, to the paragraph; "cited above" is resolved
+    through the judgment's own earlier full citations."""
+    names = short_names("\n\n".join(texts))
+    found = []
+    for ordinal, text in enumerate(texts):
+        citations = ecthr_citations(text, names) + cjeu_citations(text)
+        found += dict.fromkeys(
+            CitedParagraph(ordinal, citation.key, paragraph)
+            for citation in citations for paragraph in citation.paragraphs
+        )
+    return found
