@@ -51,7 +51,9 @@ class Assistant:
 
     def __init__(self, settings: Settings, create: bool = False, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model, settings.models, settings.threads or None)
+        self.embedder = embedder or Embedder(
+            settings.model, settings.models, settings.threads or None, settings.backend
+        )
         self.index = CorpusIndex.open(settings.index, expected_manifest(self.embedder, settings), create=create)
         self.retriever = Retriever(self.index, self.embedder, settings)
         try:

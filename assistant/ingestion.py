@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +122,7 @@ def ingest(
             outcomes[position] = FileOutcome(str(path), Status.FAILED, reason=reason)
         if on_progress:
             on_progress(Progress("reading", position + 1, len(files)))
-    stored = _embed_and_store(prepared, index, embedder, on_progress)
+    stored = _embed_and_store(prepared, index, embedder, settings.embed_window, on_progress)
     for item in prepared:
         document, replaced = stored[item.position]
         status = Status.REPLACED if replaced else Status.ADDED
@@ -134,30 +134,51 @@ def ingest(
 
 
 def _embed_and_store(
-    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, on_progress: ProgressCallback | None
+    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, window_size: int,
+    on_progress: ProgressCallback | None,
 ) -> dict[int, tuple[Document, bool]]:
-    """Embed each prepared file's chunks and store it whole; by position, the stored document and whether it
-    replaced an older version."""
+    """Embed the prepared files' chunks a window of files (about `window_size` chunks) at a time, and store each
+    file whole; by position, the stored document and whether it replaced an older version."""
     total_chunks = sum(len(item.chunks) for item in prepared)
-    done_chunks = 0
+    done_chunks = documents_done = 0
     stored: dict[int, tuple[Document, bool]] = {}
+
+    def report() -> None:
+        if on_progress:
+            on_progress(Progress("embedding", done_chunks, total_chunks, documents_done, len(prepared)))
+
+    def advance(batch: int) -> None:
+        nonlocal done_chunks
+        done_chunks += batch
+        report()
+
     try:
-        for number, item in enumerate(prepared, 1):
-
-            def advance(batch: int, documents_done: int = number - 1) -> None:
-                nonlocal done_chunks
-                done_chunks += batch
-                if on_progress:
-                    on_progress(Progress("embedding", done_chunks, total_chunks, documents_done, len(prepared)))
-
-            vectors = embedder.embed_passages(item.texts, on_batch=advance)
-            replaces = index.document_by_source(item.document.source) is not None
-            stored[item.position] = index.add(item.document, item.chunks, vectors, item.cited), replaces
-            if on_progress:
-                on_progress(Progress("embedding", done_chunks, total_chunks, number, len(prepared)))
+        for window in embedding_windows(prepared, window_size):
+            vectors = embedder.embed_passages([text for item in window for text in item.texts], on_batch=advance)
+            start = 0
+            for item in window:
+                item_vectors, start = vectors[start : start + len(item.chunks)], start + len(item.chunks)
+                replaces = index.document_by_source(item.document.source) is not None
+                stored[item.position] = index.add(item.document, item.chunks, item_vectors, item.cited), replaces
+                documents_done += 1
+                report()
     finally:
         index.flush()
     return stored
+
+
+def embedding_windows(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:
+    """The files in order, grouped into runs of about `size` chunks (a larger file makes a run of its own)."""
+    window: list[_Prepared] = []
+    chunks = 0
+    for item in prepared:
+        if window and chunks + len(item.chunks) > size:
+            yield window
+            window, chunks = [], 0
+        window.append(item)
+        chunks += len(item.chunks)
+    if window:
+        yield window
 
 
 def _discover(

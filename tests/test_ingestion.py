@@ -100,7 +100,7 @@ def test_same_content_from_another_path_is_not_indexed_twice(fresh, folder, tmp_
 
 def test_an_interrupted_ingest_keeps_every_finished_document_whole(fresh, folder):
     def interrupt_during_second_document(progress):
-        if progress.stage == "embedding" and progress.documents_done == 1 and progress.done < progress.total:
+        if progress.stage == "embedding" and progress.documents_done == 1:  # the next one may be embedded, not stored
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -118,6 +118,7 @@ def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest", str(folder), "--index", str(index)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "ASYLUM_ASSISTANT_EMBED_WINDOW": "1"},  # a file at a time: killed between two
     )
     try:
         deadline = time.monotonic() + 300
@@ -211,3 +212,17 @@ def test_files_with_the_same_name_or_content_in_one_run_get_their_own_ids(fresh,
     report = fresh.ingest([folder / SMALL[0], twin_name, twin_content])
     assert sorted(report.added) == ["echr-protocol-4", "echr-protocol-4-md"]
     assert report.duplicates == [(str(twin_content), "echr-protocol-4")]
+
+
+def test_files_are_embedded_in_windows_of_about_a_number_of_chunks_whole_and_in_order():
+    from assistant.ingestion import _Prepared, embedding_windows
+    from ingest.records import Chunk, Document, Metadata
+
+    def prepared(position: int, chunks: int) -> _Prepared:
+        document = Document(str(position), f"/{position}.txt", str(position), "txt", Metadata("article", "t"))
+        return _Prepared(position, document, [Chunk("x")] * chunks, ["x"] * chunks, [])
+
+    files = [prepared(0, 300), prepared(1, 200), prepared(2, 100), prepared(3, 900), prepared(4, 1)]
+    windows = [[item.position for item in window] for window in embedding_windows(files, 512)]
+    assert windows == [[0, 1], [2], [3], [4]], "a file is never split; a large one is a window of its own"
+    assert list(embedding_windows([], 512)) == []
