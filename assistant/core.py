@@ -39,8 +39,8 @@ def remove_document(index: CorpusIndex, settings: Settings, doc_id: str) -> Docu
     The one way documents are removed: by `remove` on the command line, the web app, and `fetch` when a newer
     version of a document replaces the older one.
     """
-    document = index.remove(doc_id)
-    index.flush()
+    document = index.remove(doc_id)  # not flushed: the change log lets the next start patch the saved cache,
+    # and saving it here would rewrite every vector (1.5 GB at a million passages) to delete a few
     if settings.is_stored_copy(document.source):
         Path(document.source).unlink(missing_ok=True)
     return document

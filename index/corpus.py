@@ -62,9 +62,13 @@ class CorpusIndex:
         saved = VectorIndex.load_newest(folder, store.generation(), manifest.dimension)
         generation, vectors = saved or (-1, VectorIndex(manifest.dimension))
         index = cls(folder, manifest, store, vectors, generation)
+        rebuilt = False
         with index._write_lock:
             index._catch_up()
-        if index._generation != generation:
+            if not index._vectors.suits(len(index._vectors)):  # grown past exact search (or shrunk back)
+                index._vectors, index._generation = index._rebuilt()
+                rebuilt = True
+        if rebuilt or index._generation != generation:
             index.flush()  # the next start need not patch or rebuild again
         return index
 
@@ -80,9 +84,9 @@ class CorpusIndex:
             self._generation = changes.generation
 
     def _rebuilt(self) -> tuple[VectorIndex, int]:
-        vectors = VectorIndex(self.manifest.dimension)
         generation = self._store.generation()
-        for ids, batch in self._store.all_vectors():
+        vectors = VectorIndex(self.manifest.dimension, expected=self._store.count_chunks())
+        for ids, batch in self._store.all_vectors(batch=max(20_000, vectors.training_size())):
             vectors.add(ids, batch)
         # Writers may have gone on meanwhile: the patch from `generation` on brings the rebuilt index level.
         changes = self._store.changes_since(generation)
@@ -205,10 +209,18 @@ class CorpusIndex:
 
     # -- search
 
-    def dense_search(self, query: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """The k chunks nearest to `query` (a normalised vector) with their cosine, best first."""
+    def dense_search(
+        self, query: np.ndarray, k: int, filters: Filters = Filters(), exact: bool = False
+    ) -> list[tuple[int, float]]:
+        """The k chunks nearest to `query` (a normalised vector) with their cosine, best first; `exact` scans
+        every vector even where the index is approximate (to measure it)."""
         allowed = self._store.filtered_ids(filters) if filters else None
-        return self._vectors.search(query, k, allowed)
+        return self._vectors.search(query, k, allowed, exact)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the dense search is approximate (an inverted file, for large indexes; see index/vectors.py)."""
+        return self._vectors.approximate
 
     def lexical_search(self, terms: Sequence[str], k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """The k chunks that best match any of `terms` (words, or phrases of words side by side) by BM25 over

@@ -1,4 +1,10 @@
-"""FAISS: exact inner-product search over normalised vectors, ids shared with the SQLite chunk rows."""
+"""FAISS: inner-product search over normalised vectors, ids shared with the SQLite chunk rows.
+
+Exact (flat) up to APPROXIMATE_FROM vectors; beyond, where exact search costs more than a query's budget
+(measured on 2 cores: 52 ms at 100k, 300 ms at 1M), an inverted file (IVF): the vectors are grouped around
+4·√n centroids and a query scans the PROBED share of the groups nearest to it; recall@10 against exact search
+is measured by bench/scale.py.
+"""
 
 from __future__ import annotations
 
@@ -13,40 +19,69 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 _SAVED = re.compile(r"vectors\.(\d+)\.faiss")
+APPROXIMATE_FROM = 50_000
+PROBED = 1 / 16  # of the groups, nearest first
 
 
 class VectorIndex:
-    """A flat inner-product index (exact: a corpus of this size needs no approximation) keyed by chunk id.
+    """An inner-product index keyed by chunk id: exact, or approximate (IVF) for `expected` vectors or more.
 
     Searches may run in several threads while one thread adds or removes vectors: a lock keeps
     each FAISS call whole.
     """
 
-    def __init__(self, dimension: int):
+    def __init__(self, dimension: int, expected: int = 0, approximate_from: int | None = None):
         self.dimension = dimension
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        if expected >= (approximate_from or APPROXIMATE_FROM):
+            groups = int(4 * expected**0.5)
+            self._index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, groups,
+                                             faiss.METRIC_INNER_PRODUCT)
+        else:
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._index.ntotal
 
+    @property
+    def approximate(self) -> bool:
+        return isinstance(self._index, faiss.IndexIVF)
+
+    def suits(self, count: int) -> bool:
+        """Whether this kind of index suits `count` vectors (an approximate one down to half the threshold, so
+        that a corpus around it is not rebuilt at every start)."""
+        return count >= APPROXIMATE_FROM / 2 if self.approximate else count < APPROXIMATE_FROM
+
+    def training_size(self) -> int:
+        """Vectors the first `add` should bring at once to place the groups well (0: exact, none needed)."""
+        return 40 * self._index.nlist if self.approximate and not self._index.is_trained else 0
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
             with self._lock:
-                self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+                if not self._index.is_trained:
+                    self._index.train(vectors)
+                self._index.add_with_ids(vectors, ids.astype(np.int64))
 
     def remove(self, ids: list[int]) -> None:
         if ids:
             with self._lock:
                 self._index.remove_ids(np.array(ids, dtype=np.int64))
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k nearest ids with their cosine, best first; only among `allowed` ids when given."""
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, exact: bool = False
+    ) -> list[tuple[int, float]]:
+        """The k nearest ids with their cosine, best first; only among `allowed` ids when given; `exact` probes
+        every group of an approximate index."""
         if k <= 0 or self._index.ntotal == 0 or (allowed is not None and len(allowed) == 0):
             return []
-        params = None
+        params = faiss.SearchParametersIVF() if self.approximate else faiss.SearchParameters()
+        if self.approximate:
+            params.nprobe = self._index.nlist if exact else max(1, int(self._index.nlist * PROBED))
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))  # kept alive until the search is done
+            params.sel = selector
         with self._lock:
             scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
@@ -54,7 +89,13 @@ class VectorIndex:
     def ids(self) -> np.ndarray:
         """The ids it holds, in no particular order."""
         with self._lock:
-            return faiss.vector_to_array(self._index.id_map).copy()
+            if not self.approximate:
+                return faiss.vector_to_array(self._index.id_map).copy()
+            lists = self._index.invlists
+            return np.concatenate([np.zeros(0, dtype=np.int64)] + [
+                faiss.rev_swig_ptr(lists.get_ids(group), lists.list_size(group)).copy()
+                for group in range(self._index.nlist)
+            ])
 
     def save(self, folder: Path, generation: int) -> bool:
         """Write `vectors.<generation>.faiss` atomically (temp file, then rename) and drop older ones; whether it

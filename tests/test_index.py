@@ -264,6 +264,66 @@ def test_faiss_search_restricted_to_allowed_ids_equals_brute_force():
     assert [i for i, _ in index.search(query, 5, allowed)] == expected.tolist(), "filters must not change the order"
 
 
+def clustered_vectors(count: int, dimension: int, seed: int) -> np.ndarray:
+    """Vectors around a few topics, as passages are (uniform random vectors have no neighbours to find)."""
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(count // 50, dimension))
+    vectors = topics[rng.integers(len(topics), size=count)] + 0.35 * rng.normal(size=(count, dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_approximate_index_finds_the_exact_top_10_on_a_small_corpus():
+    count, dimension = 5_000, 64
+    vectors, ids = clustered_vectors(count, dimension, seed=5), np.arange(1000, 1000 + count, dtype=np.int64)
+    index = VectorIndex(dimension, expected=count, approximate_from=count)
+    assert index.approximate and index.training_size() > 0
+    index.add(ids, vectors)
+    queries = clustered_vectors(200, dimension, seed=5)[:50] + 0.05 * unit_vectors_of(50, dimension, seed=6)
+    found = exact = 0
+    for query in queries:
+        query = query / np.linalg.norm(query)
+        expected = set(ids[np.argsort(-(vectors @ query))[:10]].tolist())
+        found += len(expected & {i for i, _ in index.search(query, 10)})
+        exact += 10
+    assert found / exact >= 0.99, f"recall@10 {found / exact:.3f} against exact search"
+    allowed = ids[::5]
+    query = vectors[10]
+    assert {i for i, _ in index.search(query, 10, allowed)} <= set(allowed.tolist()), "filters hold"
+    index.remove(ids[:100].tolist())
+    assert len(index) == count - 100 and sorted(index.ids().tolist()) == ids[100:].tolist()
+    assert ids[10] not in {i for i, _ in index.search(query, 10)}, "a removed vector is not found"
+
+
+def test_an_index_grown_past_exact_search_turns_approximate_when_opened(tmp_path, monkeypatch):
+    import index.vectors
+
+    monkeypatch.setattr(index.vectors, "APPROXIMATE_FROM", 1_000)
+    vectors = clustered_vectors(1_200, DIMENSION, seed=7)
+    first = CorpusIndex.open(tmp_path, manifest(), create=True)
+    for n in range(12):
+        first.add(document(f"d{n}"), chunks(*[f"p{n}-{i}" for i in range(100)]), vectors[n * 100 : (n + 1) * 100])
+    exact = first.dense_search(vectors[5], 10)
+    first.close()
+    reopened = CorpusIndex.open(tmp_path, manifest())
+    assert reopened.approximate and not first.approximate
+    assert len(reopened) == 1_200 and reopened.dense_search(vectors[5], 10)[0] == exact[0]
+    assert reopened.dense_search(vectors[5], 10, exact=True) == exact, "exact: every group scanned"
+    hits = reopened.dense_search(vectors[5], 10, Filters(doc_ids=("d3",)))
+    assert hits and {c.doc_id for c in reopened.chunks(i for i, _ in hits).values()} == {"d3"}, "filters hold"
+    reopened.remove("d0")
+    assert len(reopened) == 1_100 and exact[0][0] not in {i for i, _ in reopened.dense_search(vectors[5], 10)}
+    reopened.close()
+    saved = list(tmp_path.glob("vectors.*.faiss"))
+    again = CorpusIndex.open(tmp_path, manifest())
+    assert list(tmp_path.glob("vectors.*.faiss")) == saved, "the approximate cache is saved and reused as it is"
+    assert len(again) == 1_100
+
+
+def unit_vectors_of(count: int, dimension: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(count, dimension))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def test_a_stale_faiss_file_is_rebuilt_from_sqlite(tmp_path):
     index = CorpusIndex.open(tmp_path, manifest(), create=True)
     index.add(document("a"), chunks("one", "two"), unit_vectors(2, 10))
