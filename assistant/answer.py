@@ -44,7 +44,7 @@ def summarise(
     ][:MAX_SENTENCES]
     if not candidates:
         return [SummarySentence(passages[0].text, passages[0].rank)] if passages else []
-    scores = retriever.embedder.embed_passages([sentence for _, sentence in candidates]) @ query_vector
+    scores = retriever.embedder.embed_sentences([sentence for _, sentence in candidates]) @ query_vector
     order = np.argsort(-scores)
     chosen: list[SummarySentence] = []
     for i in order:

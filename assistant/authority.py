@@ -20,7 +20,8 @@ def record_unread(index: CorpusIndex) -> int:
     """Read what each document stored before citations were recorded cites; how many were read."""
     unread = index.citations_unread()
     for doc_id in unread:
-        index.record_citations(doc_id, cited_paragraphs(index.texts(doc_id)))
+        texts = [stored.chunk.text for stored in index.document_chunks(doc_id)]
+        index.record_citations(doc_id, cited_paragraphs(texts))
     return len(unread)
 
 

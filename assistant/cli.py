@@ -219,8 +219,10 @@ def _summary(outcomes: list[FileOutcome]) -> str:
 
 def _ingest_summary(report) -> str:
     rate = report.chunks / report.seconds if report.seconds else 0.0
+    kept = f" ({report.reused} kept from the versions replaced)" if report.reused else ""
     return (
-        f"{_summary(list(report.outcomes))}; {report.chunks} chunks in {report.seconds:.1f} s ({rate:.1f} chunks/s)"
+        f"{_summary(list(report.outcomes))}; {report.chunks} chunks{kept} in {report.seconds:.1f} s "
+        f"({rate:.1f} chunks/s)"
     )
 
 

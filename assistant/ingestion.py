@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assistant.records import FileOutcome, Status
 from assistant.settings import Settings
 from index.corpus import CorpusIndex
@@ -70,8 +72,13 @@ class IngestReport:
 
     @property
     def chunks(self) -> int:
-        """Chunks embedded and stored."""
+        """Chunks stored."""
         return sum(outcome.chunks for outcome in self.outcomes)
+
+    @property
+    def reused(self) -> int:
+        """Chunks stored with the vector the replaced version of their file had (not embedded again)."""
+        return sum(outcome.reused for outcome in self.outcomes)
 
 
 @dataclass(frozen=True)
@@ -122,26 +129,38 @@ def ingest(
             outcomes[position] = FileOutcome(str(path), Status.FAILED, reason=reason)
         if on_progress:
             on_progress(Progress("reading", position + 1, len(files)))
-    stored = _embed_and_store(prepared, index, embedder, settings.embed_window, on_progress)
+    stored = _embed_and_store(prepared, index, embedder, settings, on_progress)
     for item in prepared:
-        document, replaced = stored[item.position]
-        status = Status.REPLACED if replaced else Status.ADDED
-        outcomes[item.position] = FileOutcome(item.document.source, status, document, len(item.chunks))
+        done = stored[item.position]
+        status = Status.REPLACED if done.replaced else Status.ADDED
+        outcomes[item.position] = FileOutcome(item.document.source, status, done.document, len(item.chunks),
+                                              reused=done.reused)
     for position, twin in twins.items():
-        outcomes[position] = FileOutcome(str(files[position][0]), Status.DUPLICATE, stored[twin.position][0])
+        outcomes[position] = FileOutcome(str(files[position][0]), Status.DUPLICATE, stored[twin.position].document)
     ordered = tuple(outcome for _, outcome in sorted(outcomes.items(), key=lambda pair: pair[0]))
     return IngestReport(ordered, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    document: Document  # as stored
+    replaced: bool  # whether it replaced an older version of the same source
+    reused: int  # chunks whose vectors that older version already had
+
+
 def _embed_and_store(
-    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, window_size: int,
+    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, settings: Settings,
     on_progress: ProgressCallback | None,
-) -> dict[int, tuple[Document, bool]]:
-    """Embed the prepared files' chunks a window of files (about `window_size` chunks) at a time, and store each
-    file whole; by position, the stored document and whether it replaced an older version."""
+) -> dict[int, _Stored]:
+    """Embed the prepared files' chunks a window of files (about `settings.embed_window` chunks) at a time, and
+    store each file whole; by position, what was stored.
+
+    A chunk whose text (as embedded) the replaced version of its file had keeps that version's vector: a
+    judgment corrected in one paragraph re-embeds one paragraph. Identical texts are embedded once.
+    """
     total_chunks = sum(len(item.chunks) for item in prepared)
     done_chunks = documents_done = 0
-    stored: dict[int, tuple[Document, bool]] = {}
+    stored: dict[int, _Stored] = {}
 
     def report() -> None:
         if on_progress:
@@ -153,18 +172,35 @@ def _embed_and_store(
         report()
 
     try:
-        for window in embedding_windows(prepared, window_size):
-            vectors = embedder.embed_passages([text for item in window for text in item.texts], on_batch=advance)
-            start = 0
+        for window in embedding_windows(prepared, settings.embed_window):
+            older = {item.position: index.document_by_source(item.document.source) for item in window}
+            previous = {item.position: _vectors_of(older[item.position], index, embedder, settings) for item in window}
+            known = {text: vector for vectors in previous.values() for text, vector in vectors.items()}
+            texts = [text for item in window for text in item.texts]
+            missing = list(dict.fromkeys(text for text in texts if text not in known))
+            advance(len(texts) - len(missing))
+            known.update(zip(missing, embedder.embed_passages(missing, on_batch=advance)))
             for item in window:
-                item_vectors, start = vectors[start : start + len(item.chunks)], start + len(item.chunks)
-                replaces = index.document_by_source(item.document.source) is not None
-                stored[item.position] = index.add(item.document, item.chunks, item_vectors, item.cited), replaces
+                vectors = np.vstack([known[text] for text in item.texts])
+                document = index.add(item.document, item.chunks, vectors, item.cited)
+                reused = sum(text in previous[item.position] for text in item.texts)
+                stored[item.position] = _Stored(document, older[item.position] is not None, reused)
                 documents_done += 1
                 report()
     finally:
         index.flush()
     return stored
+
+
+def _vectors_of(
+    document: Document | None, index: CorpusIndex, embedder: Embedder, settings: Settings
+) -> dict[str, np.ndarray]:
+    """The vectors of a stored document's chunks, by the text they were embedded from."""
+    if document is None:
+        return {}
+    chunks = index.document_chunks(document.doc_id)
+    texts = [embedding_text(document.metadata, entry.chunk, settings, embedder.count_tokens) for entry in chunks]
+    return dict(zip(texts, index.vectors([entry.id for entry in chunks])))
 
 
 def embedding_windows(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:

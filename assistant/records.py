@@ -129,7 +129,8 @@ class FileOutcome:
     name: str  # what the user knows it by: a path, the name of an uploaded file, a web address
     status: Status
     document: Document | None = None  # the document it became, or the one that already holds its content
-    chunks: int = 0  # passages embedded for it
+    chunks: int = 0  # passages stored for it
+    reused: int = 0  # of them, those whose vectors the version it replaced had (not embedded again)
     reason: str = ""  # why it failed, was refused or not fetched
     notes: tuple[str, ...] = ()  # things the user may want to know ("HUDOC did not describe the judgment…")
 

@@ -96,7 +96,8 @@ class Settings:
     )
     summary_sentences: int = _setting(3, "sentences in the extractive summary of an answer")
     backend: str = _setting(
-        "openvino", "what embeds queries: openvino (a build made once in MODELS, 5x faster) or torch (passages: torch)"
+        "openvino", "what embeds questions: openvino (a build made once in MODELS, 5x faster; serving then never loads torch) "
+        "or torch (a corpus is always embedded by torch)"
     )
     threads: int = _setting(0, "threads the model runs on (0: all cores)")
     read_timeout: float = _setting(

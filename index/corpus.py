@@ -178,9 +178,9 @@ class CorpusIndex:
         """For each (doc id, ordinal), its document's chunks from `radius` before it to `radius` after, in order."""
         return self._store.around(places, radius)
 
-    def texts(self, doc_id: str) -> list[str]:
-        """The texts of a document's chunks, in order."""
-        return self._store.texts(doc_id)
+    def document_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """A document's chunks, in order ([] for no such document)."""
+        return self._store.document_chunks(doc_id)
 
     def citations_unread(self) -> list[str]:
         """The documents whose citations have not been recorded (stored by an older version)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,39 +77,55 @@ class Embedder:
     def __init__(
         self, model: str, cache_dir: Path | None = None, threads: int | None = None, backend: str = "openvino"
     ):
-        """Load `model`; `cache_dir` holds models converted from packages (E5) and built for OpenVINO.
+        """Find `model`; `cache_dir` holds models converted from packages (E5) and built for OpenVINO.
 
-        `backend` "openvino" encodes queries with an OpenVINO build of the model, made once in `cache_dir` (5x
-        faster per query than torch here); passages stay with torch, as fast in batches and 1.3 GB lighter than
-        OpenVINO's buffers for them. Without `cache_dir`, or where OpenVINO is missing or its build fails its
-        check, torch encodes queries too.
+        `backend` "openvino" embeds queries and an answer's sentences with an OpenVINO build of the model, made
+        once in `cache_dir` (5x faster per query than torch here), so that serving never loads torch. A corpus
+        is embedded by torch, loaded when first needed: as fast in batches, and 1.3 GB lighter than OpenVINO's
+        buffers for them. Without `cache_dir`, or where OpenVINO is missing or its build fails its check,
+        torch embeds everything.
         """
-        import torch
-        import transformers
-        from sentence_transformers import SentenceTransformer
         from tokenizers import Tokenizer
 
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-        if threads:
-            torch.set_num_threads(threads)
         self.name = model
         self.path = resolve_model_path(model, cache_dir)
-        self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        self.dimension = int(self._model.get_embedding_dimension())
-        # Text past this many word pieces is silently dropped by the model, so chunks must fit in it.
-        self.max_tokens = int(self._model.max_seq_length)
         self.profile = PROFILES.get(model) or PROFILES.get(self.path.name) or ModelProfile()
+        self._threads = threads
         self._autocast = self.profile.bf16 and native_bf16()
-        # A copy of the Rust tokenizer underneath, without padding or truncation: chunking counts tokens
-        # thousands of times per document, and must see the full length to know what the model would drop.
-        self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
+        self._torch_model = None
+        layout = _plain_layout(self.path)
+        if layout:
+            self.dimension, self.max_tokens = layout
+        else:  # another architecture (a dense layer, CLS pooling…): sentence-transformers reads it
+            self.dimension = int(self._sentence_transformer().get_embedding_dimension())
+            self.max_tokens = int(self._sentence_transformer().max_seq_length)
+        # Chunking counts tokens thousands of times per document, and must see the full length to know what the
+        # model would drop (past max_tokens): the Rust tokenizer, without padding or truncation.
+        if layout:
+            self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        else:
+            self._tokenizer = Tokenizer.from_str(self._sentence_transformer().tokenizer.backend_tokenizer.to_str())
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        self._openvino = self._openvino_encoder(cache_dir, threads) if backend == "openvino" and cache_dir else None
+        use_openvino = backend == "openvino" and cache_dir is not None and layout is not None
+        self._openvino = self._openvino_encoder(cache_dir) if use_openvino else None
         self.backend = "openvino" if self._openvino else "torch"
 
-    def _openvino_encoder(self, cache_dir: Path, threads: int | None):
+    def _sentence_transformer(self):
+        """The torch model, loaded on first use."""
+        if self._torch_model is None:
+            import torch
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            self._torch_model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        return self._torch_model
+
+    def _openvino_encoder(self, cache_dir: Path):
         try:
             import openvino
 
@@ -119,7 +136,8 @@ class Embedder:
         where = hashlib.sha256(str(self.path).encode()).hexdigest()[:8]
         folder = cache_dir / "openvino" / f"{self.path.name}-{where}-{openvino.__version__.split('-')[0]}"
         try:
-            return OpenVINOEncoder(self._model, folder, self._autocast, threads)
+            return OpenVINOEncoder(self.path, folder, self._sentence_transformer, self.max_tokens, self._autocast,
+                                   self._threads)
         except ModelUnavailable:
             return None  # torch gives the same vectors, slower
 
@@ -130,32 +148,59 @@ class Embedder:
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 32, on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embed passages in batches, vectors in the order of `texts`; `on_batch(n)` is called after each batch
-        of n texts."""
+        """Embed a corpus's passages (torch), vectors in the order of `texts`; `on_batch(n)` is called after each
+        batch of n texts."""
+        return self._batched(texts, batch_size, self._torch_encode, on_batch)
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed a few passage-like texts at question time (an answer's candidate sentences), as passages."""
+        return self._batched(texts, 32, self._openvino.encode if self._openvino else self._torch_encode)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector, shape (dimension,)."""
+        texts = [self.profile.query_prefix + text]
+        return (self._openvino.encode(texts) if self._openvino else self._torch_encode(texts))[0]
+
+    def _batched(
+        self, texts: Sequence[str], batch_size: int, encode: Callable[[list[str]], np.ndarray],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
         # Batches of similar length: a batch is padded to its longest text, so shuffled lengths waste most of it.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            vectors[batch] = self._encode([self.profile.passage_prefix + texts[i] for i in batch], batch_size)
+            vectors[batch] = encode([self.profile.passage_prefix + texts[i] for i in batch])
             if on_batch:
                 on_batch(len(batch))
         return vectors
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """One query vector, shape (dimension,)."""
-        texts = [self.profile.query_prefix + text]
-        return (self._openvino.encode(texts) if self._openvino else self._encode(texts, 1))[0]
-
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _torch_encode(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        model = self._sentence_transformer()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._autocast):
-            vectors = self._model.encode(
-                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            vectors = model.encode(
+                texts, batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True,
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _plain_layout(path: Path) -> tuple[int, int] | None:
+    """(dimension, max tokens) of a model that is a transformer, mean pooling and normalisation (E5, MiniLM),
+    read from its files; None for any other layout."""
+    try:
+        modules = [module["type"].rsplit(".", 1)[-1] for module in json.loads((path / "modules.json").read_text())]
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        settings = json.loads((path / "sentence_bert_config.json").read_text())
+    except (OSError, ValueError, KeyError):
+        return None
+    if modules != ["Transformer", "Pooling", "Normalize"] or not pooling.get("pooling_mode_mean_tokens"):
+        return None
+    if not (path / "tokenizer.json").exists():
+        return None
+    return int(pooling["word_embedding_dimension"]), int(settings["max_seq_length"])
 
 
 def native_bf16() -> bool:

@@ -7,10 +7,12 @@ Only OpenVINO's runtime is used: its converter (`openvino.convert_model`, `ovc`)
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +32,23 @@ _CHECK_TEXTS = [
 class OpenVINOEncoder:
     """Encodes texts with an OpenVINO build of a sentence-transformers model (mean-pooled and normalised)."""
 
-    def __init__(self, model, folder: Path, bf16: bool, threads: int | None = None):
-        """`model` is the loaded SentenceTransformer; its build is made once in `folder`, or read from there."""
+    def __init__(
+        self, model_folder: Path, folder: Path, torch_model: Callable[[], object], max_tokens: int, bf16: bool,
+        threads: int | None = None,
+    ):
+        """The build of the model in `model_folder` is read from `folder`, or made there once from the torch model
+        (`torch_model()` loads it: only then is torch needed)."""
         import openvino as ov
+        from tokenizers import Tokenizer
 
-        self._tokenizer = model.tokenizer
-        self._max_tokens = int(model.max_seq_length)
+        self._tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
+        pad = json.loads((model_folder / "tokenizer_config.json").read_text(encoding="utf-8")).get("pad_token")
+        pad = pad.get("content") if isinstance(pad, dict) else pad
+        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad), pad_token=pad)
+        self._tokenizer.enable_truncation(max_length=max_tokens)
         path = folder / "model.xml"
         if not path.exists():
-            _build(model, folder)
+            _build(torch_model(), folder)
         config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
@@ -51,8 +61,11 @@ class OpenVINOEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors of `texts`, one batch."""
-        tokens = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_tokens, return_tensors="np")
-        inputs = {"input_ids": tokens["input_ids"], "attention_mask": tokens["attention_mask"]}
+        encodings = self._tokenizer.encode_batch(texts)
+        inputs = {
+            "input_ids": np.array([encoding.ids for encoding in encodings], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64),
+        }
         with self._lock:
             vectors = self._request.infer(inputs)[0]
         return np.ascontiguousarray(vectors, dtype=np.float32)

