@@ -68,7 +68,10 @@ class CorpusIndex:
             if not index._vectors.suits(len(index._vectors)):  # grown past exact search (or shrunk back)
                 index._vectors, index._generation = index._rebuilt()
                 rebuilt = True
-        if rebuilt or index._generation != generation:
+        if rebuilt:
+            with index._write_lock:
+                index._vectors.save(folder, index._generation, replace=True)
+        elif index._generation != generation:
             index.flush()  # the next start need not patch or rebuild again
         return index
 

@@ -20,7 +20,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 _SAVED = re.compile(r"vectors\.(\d+)\.faiss")
 APPROXIMATE_FROM = 50_000
-PROBED = 1 / 16  # of the groups, nearest first
+PROBED = 1 / 8  # of the groups, nearest first (1/16 measured recall@10 0.970 at 100k)
 
 
 class VectorIndex:
@@ -97,11 +97,12 @@ class VectorIndex:
                 for group in range(self._index.nlist)
             ])
 
-    def save(self, folder: Path, generation: int) -> bool:
+    def save(self, folder: Path, generation: int, replace: bool = False) -> bool:
         """Write `vectors.<generation>.faiss` atomically (temp file, then rename) and drop older ones; whether it
-        was saved. The cache is only a cache: a disk that refuses the write leaves it unsaved, not broken."""
+        was saved. `replace` rewrites a saved file of that generation (an exact index rebuilt as approximate).
+        The cache is only a cache: a disk that refuses the write leaves it unsaved, not broken."""
         final = folder / f"vectors.{generation}.faiss"
-        if final.exists():
+        if final.exists() and not replace:
             return True  # the same generation holds the same vectors, whoever saved them
         temporary = folder / f".vectors.{generation}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:

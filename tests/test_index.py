@@ -309,6 +309,8 @@ def test_an_index_grown_past_exact_search_turns_approximate_when_opened(tmp_path
     assert reopened.approximate and not first.approximate
     assert len(reopened) == 1_200 and reopened.dense_search(vectors[5], 10)[0] == exact[0]
     assert reopened.dense_search(vectors[5], 10, exact=True) == exact, "exact: every group scanned"
+    saved_generation, saved_cache = VectorIndex.load_newest(tmp_path, reopened.generation(), DIMENSION)
+    assert saved_generation == reopened.generation() and saved_cache.approximate, "the rebuilt cache replaces the exact one"
     hits = reopened.dense_search(vectors[5], 10, Filters(doc_ids=("d3",)))
     assert hits and {c.doc_id for c in reopened.chunks(i for i, _ in hits).values()} == {"d3"}, "filters hold"
     reopened.remove("d0")
@@ -317,7 +319,7 @@ def test_an_index_grown_past_exact_search_turns_approximate_when_opened(tmp_path
     saved = list(tmp_path.glob("vectors.*.faiss"))
     again = CorpusIndex.open(tmp_path, manifest())
     assert list(tmp_path.glob("vectors.*.faiss")) == saved, "the approximate cache is saved and reused as it is"
-    assert len(again) == 1_100
+    assert again.approximate and len(again) == 1_100
 
 
 def unit_vectors_of(count: int, dimension: int, seed: int) -> np.ndarray:
