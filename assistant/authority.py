@@ -49,6 +49,11 @@ def citing_chunks(
     return {chunk_id: sorted(chunks.values(), key=lambda c: (c.doc_id, c.ordinal)) for chunk_id, chunks in found.items()}
 
 
+def citing_documents(citing: list[StoredChunk]) -> int:
+    """How many documents the citing chunks of a paragraph are in."""
+    return len({chunk.doc_id for chunk in citing})
+
+
 def authority_weight(citing: list[StoredChunk], weight: float) -> float:
     """How much more a paragraph counts for the documents citing it: 1 + weight · ln(1 + documents)."""
-    return 1.0 + weight * math.log1p(len({chunk.doc_id for chunk in citing}))
+    return 1.0 + weight * math.log1p(citing_documents(citing))

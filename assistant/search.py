@@ -7,7 +7,7 @@ from string import ascii_letters
 
 import numpy as np
 
-from assistant.authority import authority_weight, citing_chunks
+from assistant.authority import authority_weight, citing_chunks, citing_documents
 from assistant.citations import cite
 from assistant.errors import BadSetting
 from assistant.forms import MOST_PASSAGES, checked_query
@@ -93,9 +93,9 @@ class Retriever:
         unknown = [i for i, _ in kept if i not in similarity]
         if unknown:
             similarity.update(zip(unknown, (self.index.vectors(unknown) @ query_vector).tolist()))
-        citing = {i: citing.get(i, []) for i, _ in kept}
+        shown_citing = {i: citing.get(i, []) for i, _ in kept}
         documents.update(self.index.documents_by_id(
-            {c.doc_id for chunks in citing.values() for c in chunks} - documents.keys()
+            {c.doc_id for chunks in shown_citing.values() for c in chunks} - documents.keys()
         ))
         passages = []
         for rank, (chunk_id, score) in enumerate(kept, 1):
@@ -105,8 +105,8 @@ class Retriever:
                 Passage(
                     rank=rank, score=score, similarity=float(similarity[chunk_id]),
                     ordinal=entry.ordinal, document=document, chunk=entry.chunk, citation=cite(document, entry.chunk),
-                    cited_in=tuple(cite(documents[c.doc_id], c.chunk) for c in citing[chunk_id]),
-                    cited_by=len({c.doc_id for c in citing[chunk_id]}),
+                    cited_in=tuple(cite(documents[c.doc_id], c.chunk) for c in shown_citing[chunk_id]),
+                    cited_by=citing_documents(shown_citing[chunk_id]),
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)

@@ -68,11 +68,8 @@ class CorpusIndex:
             if not index._vectors.suits(len(index._vectors)):  # grown past exact search (or shrunk back)
                 index._vectors, index._generation = index._rebuilt()
                 rebuilt = True
-        if rebuilt:
-            with index._write_lock:
-                index._vectors.save(folder, index._generation, replace=True)
-        elif index._generation != generation:
-            index.flush()  # the next start need not patch or rebuild again
+        if rebuilt or index._generation != generation:
+            index.flush(replace=rebuilt)  # the next start need not patch or rebuild again
         return index
 
     def _catch_up(self) -> None:
@@ -105,10 +102,11 @@ class CorpusIndex:
             with self._write_lock:
                 self._catch_up()
 
-    def flush(self) -> None:
-        """Save the FAISS cache (atomically), named by the generation it holds; a full disk only skips it."""
+    def flush(self, replace: bool = False) -> None:
+        """Save the FAISS cache (atomically), named by the generation it holds; a full disk only skips it.
+        `replace` rewrites a saved cache of that generation (rebuilt as another kind of index)."""
         with self._write_lock:
-            self._vectors.save(self.folder, self._generation)
+            self._vectors.save(self.folder, self._generation, replace)
 
     def close(self) -> None:
         self.flush()

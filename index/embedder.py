@@ -93,18 +93,16 @@ class Embedder:
         self._threads = threads
         self._autocast = self.profile.bf16 and native_bf16()
         self._torch_model = None
+        # Chunking counts tokens thousands of times per document, and must see the full length to know what the
+        # model would drop (past max_tokens): the Rust tokenizer, without padding or truncation.
         layout = _plain_layout(self.path)
         if layout:
             self.dimension, self.max_tokens = layout
-        else:  # another architecture (a dense layer, CLS pooling…): sentence-transformers reads it
-            self.dimension = int(self._sentence_transformer().get_embedding_dimension())
-            self.max_tokens = int(self._sentence_transformer().max_seq_length)
-        # Chunking counts tokens thousands of times per document, and must see the full length to know what the
-        # model would drop (past max_tokens): the Rust tokenizer, without padding or truncation.
-        if layout:
             self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-        else:
-            self._tokenizer = Tokenizer.from_str(self._sentence_transformer().tokenizer.backend_tokenizer.to_str())
+        else:  # another architecture (a dense layer, CLS pooling…): sentence-transformers reads it
+            model = self._sentence_transformer()
+            self.dimension, self.max_tokens = int(model.get_embedding_dimension()), int(model.max_seq_length)
+            self._tokenizer = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         use_openvino = backend == "openvino" and cache_dir is not None and layout is not None
