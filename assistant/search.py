@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from string import ascii_letters
 
@@ -20,7 +21,7 @@ from assistant.ranking import (
 )
 from assistant.records import Passage
 from assistant.settings import Settings
-from index.corpus import CorpusIndex
+from index.address import Index
 from index.embedder import E5, Embedder, native_bf16
 from index.records import Filters, StoredChunk
 from ingest.metadata import detect_language
@@ -46,10 +47,11 @@ CONTEXT_RADIUS = 2  # chunks shown before and after a passage under "Show in con
 class Retriever:
     """Searches one index with one model. Load once, then query many times (threads allowed)."""
 
-    def __init__(self, index: CorpusIndex, embedder: Embedder, settings: Settings):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._beside = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lexical-search")
         self.reranker = None
         if settings.rerank_depth and embedder.name == E5:  # the re-ranker is trained on E5's encoder
             from assistant.rerank import Reranker
@@ -62,10 +64,12 @@ class Retriever:
         if not isinstance(k, int) or not 1 <= k <= MOST_PASSAGES:
             raise BadSetting(f"passages to return: {k!r}; ask for 1 to {MOST_PASSAGES}")
         self.index.refresh()
-        query_vector = self.embedder.embed_query(query)
         depth = max(self.settings.candidates, k)
+        # SQLite and the encoder both release the GIL: the lexical search runs while the query is embedded.
+        lexical_found = self._beside.submit(self.index.lexical_search, lexical_terms(query), depth, filters)
+        query_vector = self.embedder.embed_query(query)
         dense = self.index.dense_search(query_vector, depth, filters)
-        lexical = self.index.lexical_search(lexical_terms(query), depth, filters)
+        lexical = lexical_found.result()
         fused = reciprocal_rank_fusion(
             [[i for i, _ in dense], [i for i, _ in lexical]], [1.0, self.settings.lexical_weight], self.settings.rrf_k
         )

@@ -1,6 +1,6 @@
 """How cost grows with the corpus: indexes of 10k, 100k and 1M passages, built and measured in one run.
 
-    python bench/scale.py [--sizes 10000 100000 1000000] [--out bench/out/scale]
+    python bench/scale.py [--sizes 10000 100000 1000000] [--out bench/out/scale] [--reuse] [--baseline DIR]
 
 The smallest index is real: judgments of ../shared/corpus-large (the clean ECtHR and CJEU files first, then the
 lossy CJEU file), written as text files with a MANIFEST.tsv and ingested by `Assistant.ingest` (real chunking,
@@ -8,7 +8,10 @@ real embeddings): its rate is the ingest throughput on real text. Embedding a mi
 machine's time, so the larger indexes repeat the smallest one's documents under new ids and sources, with their
 vectors plus small noise (σ 0.002 per component, renormalised): those rows say "repeated". Each index is then
 measured in a process of its own: start-up, peak RSS, search (without and with filters), precedents and ask
-p50/p95 over the dev questions, removing a document, and the dense search's recall@10 against exact search.
+p50/p95 over the dev questions, removing a document (then putting it back), and the dense search's recall@10
+against exact search. `--reuse` keeps the indexes an earlier run built (and the figures of their build);
+`--baseline DIR` also measures each index with the code of another checkout (`git worktree add DIR COMMIT`),
+one after the other in the same run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import csv
 import gzip
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -28,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("ASYLUM_BENCH_CODE", ROOT))  # whose code is measured: this checkout, or a baseline
+sys.path.insert(0, str(CODE))
 
 from assistant.core import Assistant  # noqa: E402
 from assistant.evaluation import read_questions  # noqa: E402
@@ -129,6 +134,7 @@ def measure(folder: Path) -> dict:
     judgments_only = Filters(kinds=("case-law",), court="Human Rights")
     figures = {
         "startup_s": startup,
+        "passages": len(assistant.index),
         "search": latencies(assistant.search, questions),
         "search_filtered": latencies(lambda q: assistant.search(q, filters=judgments_only), questions),
         "precedents": latencies(assistant.precedents, questions),
@@ -138,9 +144,12 @@ def measure(folder: Path) -> dict:
     }
     figures["recall@10"] = _recall(assistant, questions)
     last = max((listed.document for listed in assistant.documents()), key=lambda d: d.doc_id)
+    stored = assistant.index.document_chunks(last.doc_id)
+    vectors = assistant.index.vectors([entry.id for entry in stored])
     started = time.perf_counter()
     assistant.remove(last.doc_id)
     figures["remove_s"] = time.perf_counter() - started
+    assistant.index.add(last, [entry.chunk for entry in stored], vectors)  # as it was, for the next measurement
     assistant.close()
     return figures
 
@@ -164,6 +173,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scale")
+    parser.add_argument("--reuse", action="store_true", help="keep the indexes an earlier run built")
+    parser.add_argument("--baseline", type=Path, help="a checkout of other code to measure beside this one")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one index, in a process of its own
     args = parser.parse_args()
     if args.measure:
@@ -172,22 +183,32 @@ def main() -> int:
     sizes = sorted(args.sizes)
     rows = []
     real = args.out / f"index-{sizes[0]}"
+    codes = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     for size in sizes:
         folder = args.out / f"index-{size}"
-        print(f"building {folder}", flush=True)
-        built = build_real(folder, size) if size == sizes[0] else build_repeated(real, folder, size)
-        measured = subprocess.run(
-            [sys.executable, __file__, "--measure", str(folder)], capture_output=True, text=True, check=True
-        )
-        rows.append({**built, **json.loads(measured.stdout.strip().splitlines()[-1]), "disk_mb": disk_mb(folder)})
+        figures = folder / "built.json"
+        if not (args.reuse and figures.exists()):
+            print(f"building {folder}", flush=True)
+            built = build_real(folder, size) if size == sizes[0] else build_repeated(real, folder, size)
+            figures.write_text(json.dumps(built))
+        built = json.loads(figures.read_text())
+        for name, code in codes:
+            print(f"measuring {folder} with {name} code", flush=True)
+            measured = subprocess.run(
+                [sys.executable, __file__, "--measure", str(folder)], capture_output=True, text=True, check=True,
+                env={**os.environ, "ASYLUM_BENCH_CODE": str(code)},
+            )
+            rows.append({**built, **json.loads(measured.stdout.strip().splitlines()[-1]), "disk_mb": disk_mb(folder),
+                         "code": name})
     print()
-    print(f"{'passages':>10} {'vectors':9} {'build s':>8} {'ingest/s':>8} {'disk MB':>8} {'RSS MB':>7} {'start s':>7} "
-          f"{'search':>9} {'filtered':>9} {'preced.':>9} {'ask':>9} {'remove s':>8} {'index':>6} {'r@10':>5}")
+    print(f"{'passages':>10} {'vectors':9} {'code':9} {'build s':>8} {'ingest/s':>8} {'disk MB':>8} {'RSS MB':>7} "
+          f"{'start s':>7} {'search':>9} {'filtered':>9} {'preced.':>9} {'ask':>9} {'remove s':>8} {'index':>6} "
+          f"{'r@10':>5}")
     for row in rows:
         def pair(key: str, row: dict = row) -> str:
             return f"{row[key][0]:.0f}/{row[key][1]:.0f}"
 
-        print(f"{row['passages']:>10,} {row['vectors']:9} {row['build_s']:8.0f} "
+        print(f"{row['passages']:>10,} {row['vectors']:9} {row['code']:9} {row['build_s']:8.0f} "
               f"{row['rate'] or 0:8.1f} {row['disk_mb']:8.0f} {row['rss_mb']:7.0f} {row['startup_s']:7.1f} "
               f"{pair('search'):>9} {pair('search_filtered'):>9} {pair('precedents'):>9} {pair('ask'):>9} "
               f"{row['remove_s']:8.2f} {'IVF' if row['approximate'] else 'exact':>6} {row['recall@10']:5.3f}")

@@ -20,6 +20,7 @@ from index.vectors import VectorIndex
 from ingest.records import Chunk, CitedParagraph, Document
 
 DATABASE = "chunks.sqlite"
+FILTER_DEPTH = 4  # a filtered dense search first looks this many times deeper without the filter
 
 
 class CorpusIndex:
@@ -183,6 +184,10 @@ class CorpusIndex:
         """A document's chunks, in order ([] for no such document)."""
         return self._store.document_chunks(doc_id)
 
+    def document_citations(self, doc_id: str) -> list[CitedParagraph]:
+        """What the chunks of a document cite, in the order of its chunks."""
+        return self._store.document_citations(doc_id)
+
     def citations_unread(self) -> list[str]:
         """The documents whose citations have not been recorded (stored by an older version)."""
         return self._store.citations_unread()
@@ -215,8 +220,17 @@ class CorpusIndex:
     ) -> list[tuple[int, float]]:
         """The k chunks nearest to `query` (a normalised vector) with their cosine, best first; `exact` scans
         every vector even where the index is approximate (to measure it)."""
-        allowed = self._store.filtered_ids(filters) if filters else None
-        return self._vectors.search(query, k, allowed, exact)
+        if not filters:
+            return self._vectors.search(query, k, exact=exact)
+        # Most filters (a kind, a court) allow most of the corpus: keep the allowed hits of a deeper search
+        # rather than list every allowed id for FAISS (1 s at a million chunks). A narrow filter (a document,
+        # a rare language) leaves too few of them: then list its ids, which are few.
+        deeper = self._vectors.search(query, k * FILTER_DEPTH, exact=exact)
+        admitted = self._store.admitted([i for i, _ in deeper], filters)
+        hits = [hit for hit in deeper if hit[0] in admitted][:k]
+        if len(hits) == k or len(deeper) < k * FILTER_DEPTH:
+            return hits
+        return self._vectors.search(query, k, self._store.filtered_ids(filters), exact)
 
     @property
     def approximate(self) -> bool:

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+-- A question citing an Article looks it up in every statute: without it, a scan (1 s at a million chunks).
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article);
 -- What each change did to the chunks, so that every process patches its FAISS cache instead of rebuilding it.
 CREATE TABLE IF NOT EXISTS changes (
     generation INTEGER PRIMARY KEY,
@@ -81,6 +83,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 # How many changes the log keeps: a process further behind than this rebuilds its FAISS cache from the vectors.
 KEPT_CHANGES = 10_000
 _BATCH = 10_000  # ids per query
+# A term found in more chunks than this is left out of the lexical search: FTS5 scores every chunk that matches
+# any term, which took 0.5 s a question at a million chunks, and such a term weighs little in BM25 (idf below
+# ln(N / COMMON_ROWS)) where the dense search already has its meaning. No term reaches it below 10,000 chunks.
+COMMON_ROWS = 10_000
 
 # The columns _document reads, in its order.
 _DOCUMENT_FIELDS = (
@@ -297,6 +303,13 @@ class Store:
         )
         db.execute("INSERT OR IGNORE INTO citations_read(doc_id) VALUES (?)", (doc_id,))
 
+    def document_citations(self, doc_id: str) -> list[CitedParagraph]:
+        """What the chunks of a document cite, in the order of its chunks."""
+        return [CitedParagraph(*row) for row in self._db().execute(
+            "SELECT c.ordinal, t.cited, t.paragraph FROM citations t JOIN chunks c ON c.id = t.chunk_id "
+            "WHERE c.doc_id = ? ORDER BY c.ordinal, t.rowid", (doc_id,)
+        )]
+
     def citations_unread(self) -> list[str]:
         """The documents not yet read for what they cite."""
         return [row[0] for row in self._db().execute(
@@ -397,6 +410,19 @@ class Store:
         ).fetchall()
         return np.array([row[0] for row in rows], dtype=np.int64)
 
+    def admitted(self, ids: Sequence[int], filters: Filters) -> set[int]:
+        """The chunks of `ids` whose documents pass `filters`."""
+        where, params = _where(filters)
+        admitted: set[int] = set()
+        for start in range(0, len(ids), _BATCH):
+            batch = list(ids[start:start + _BATCH])
+            admitted.update(row[0] for row in self._db().execute(
+                f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                f"WHERE c.id IN ({','.join('?' * len(batch))}) AND {where}",
+                [*batch, *params],
+            ))
+        return admitted
+
     def article_chunks(self, article: str, filters: Filters) -> list[tuple[StoredChunk, str]]:
         """The chunks of every statute's Article `article`, in order, each with its document's title and
         citation (to tell which statute a question means)."""
@@ -416,6 +442,7 @@ class Store:
 
     def lexical_search(self, terms: Sequence[str], limit: int, filters: Filters) -> list[tuple[int, float]]:
         """FTS5 BM25 over chunk text (weight 1) and title/citation/heading (weight 0.5); best first."""
+        terms = [term for term in terms if 0 < self._rows_matching(term) <= COMMON_ROWS]
         if not terms:
             return []
         match = " OR ".join(_phrase(term) for term in terms)
@@ -429,6 +456,13 @@ class Store:
         ).fetchall()
         # FTS5's bm25() is negative, lower is better: flip it so higher is better like cosine.
         return [(row[0], -row[1]) for row in rows]
+
+    def _rows_matching(self, term: str) -> int:
+        """How many chunks contain `term`, counted up to COMMON_ROWS + 1 (which costs no more than that)."""
+        return self._db().execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+            (_phrase(term), COMMON_ROWS + 1),
+        ).fetchone()[0]
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,12 @@ def test_dense_search_is_exact_and_filtered(new_index):
         hits = index.dense_search(query, 50, filters)
         assert {index.chunks([i])[i].doc_id for i, _ in hits} == expected, filters
         assert len(hits) == 10 * len(expected), f"{filters} must not lose matching chunks"
+        # A few hits: broad filters keep them from a deeper search, narrow ones list their ids; both exact.
+        allowed = [i for i in range(50) if i // 10 in {("old", "new", "undated", "note-on-old", "background").index(d)
+                                                       for d in expected}]
+        best = sorted(allowed, key=lambda i: -float(vectors[i] @ query))[:3]
+        assert [round(s, 5) for _, s in index.dense_search(query, 3, filters)] == [
+            round(float(vectors[i] @ query), 5) for i in best], filters
 
 
 def test_lexical_search_matches_terms_and_phrases_and_filters(new_index):
@@ -243,6 +249,15 @@ def test_a_failed_write_leaves_the_index_as_it_was(new_index):
 
 
 # -- the folder backend: SQLite the source of truth, FAISS a cache of its vectors -----------------------------
+
+
+def test_a_term_in_too_many_chunks_is_left_to_the_dense_search(tmp_path, monkeypatch):
+    monkeypatch.setattr("index.store.COMMON_ROWS", 2)
+    index = CorpusIndex.open(tmp_path / "index", manifest(), create=True)
+    index.add(document("a"), chunks("expulsion", "expulsion", "expulsion of aliens"), unit_vectors(3, 1))
+    found = index.lexical_search(["expulsion", "aliens"], 10)
+    assert [index.chunks([i])[i].chunk.text for i, _ in found] == ["expulsion of aliens"], "only the rare term is searched"
+    assert index.lexical_search(["expulsion"], 10) == [], "a query of common terms only finds nothing lexically"
 
 
 def test_faiss_search_equals_brute_force():
