@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from index.corpus import CorpusIndex
+from index.address import Index
 from index.records import StoredChunk
 from ingest.citations import cited_paragraphs
 from ingest.records import Document
 
 
-def record_unread(index: CorpusIndex) -> int:
+def record_unread(index: Index) -> int:
     """Read what each document stored before citations were recorded cites; how many were read."""
     unread = index.citations_unread()
     for doc_id in unread:
@@ -26,7 +26,7 @@ def record_unread(index: CorpusIndex) -> int:
 
 
 def citing_chunks(
-    index: CorpusIndex, entries: Iterable[StoredChunk], documents: dict[str, Document]
+    index: Index, entries: Iterable[StoredChunk], documents: dict[str, Document]
 ) -> dict[int, list[StoredChunk]]:
     """For each numbered judgment paragraph among `entries` (by chunk id), the chunks of other documents that
     cite it; one query for all."""

@@ -15,6 +15,7 @@ from assistant.core import Assistant
 from assistant.ingestion import IngestReport, Progress, ProgressCallback
 from assistant.settings import Settings
 from index.manifest import read_manifest
+from index.milvus import is_milvus
 
 __all__ = ["PENDING", "BuildState", "CasebookBuild", "needs_casebook"]
 
@@ -24,6 +25,8 @@ PENDING = "casebook.pending"
 
 def needs_casebook(settings: Settings) -> bool:
     """Whether `serve` has the casebook to index: there is no index yet, or its first build did not finish."""
+    if is_milvus(settings.index):
+        return False  # a shared collection is filled on purpose (ingest, migrate), not with the casebook
     return read_manifest(settings.index) is None or (settings.index / PENDING).exists()
 
 

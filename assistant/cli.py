@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("--index", type=Path, metavar="DIR", help="index folder (default: $ASYLUM_ASSISTANT_HOME/index)")
+        sub.add_argument(
+            "--index", metavar="DIR|ADDRESS",
+            help="index folder, or milvus://HOST:PORT/COLLECTION or milvus-lite:FILE.db (token: "
+                 "$ASYLUM_ASSISTANT_MILVUS_TOKEN; default: $ASYLUM_ASSISTANT_HOME/index)",
+        )
         sub.set_defaults(handler=handler)
         return sub
 
@@ -107,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, metavar="DIR", help="where the adapter goes (default: the one shipped)")
     train.add_argument("--epochs", type=int, default=2, help="passes over the training pairs (default: 2)")
     train.set_defaults(handler=run_train, index=None)
+
+    migrate = commands.add_parser(
+        "migrate", help="copy an index to another address (a folder to Milvus) without embedding again",
+        description="Copy every document of an index, with its vectors and citations, to another index address; "
+        "documents already copied are skipped, so an interrupted copy can be run again.",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="DIR|ADDRESS", help="the index to copy")
+    migrate.add_argument("--to", dest="target", required=True, metavar="ADDRESS",
+                         help="where to: milvus://HOST:PORT/COLLECTION, milvus-lite:FILE.db or a folder")
+    migrate.set_defaults(handler=run_migrate, index=None)
 
     remove = command("remove", run_remove, "remove a document (by the id `docs` shows) from the index")
     remove.add_argument("doc_id", metavar="DOC_ID")
@@ -360,9 +374,9 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_docs(args: argparse.Namespace, settings: Settings) -> int:
-    from index.corpus import CorpusIndex
+    from index.address import open_index
 
-    index = CorpusIndex.open(settings.index)
+    index = open_index(settings.index)
     for listed in index.documents():
         meta = listed.document.metadata
         print(f"{listed.document.doc_id}\t{meta.kind}\t{meta.title}\t{listed.chunks}")
@@ -371,14 +385,30 @@ def run_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.core import remove_document  # without the model: removing embeds nothing
-    from index.corpus import CorpusIndex
+    from index.address import open_index
 
-    index = CorpusIndex.open(settings.index)
+    index = open_index(settings.index)
     try:
         document = remove_document(index, settings, args.doc_id)
     finally:
         index.close()
     print(f"removed {document.doc_id}: {document.metadata.title}")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from index.address import open_index
+    from index.migrate import migrate
+
+    source = open_index(settings.with_overrides(index=args.source).index)
+    target_address = settings.with_overrides(index=args.target).index
+    with tqdm(total=len(source.documents()), unit="doc", desc="copying", file=sys.stderr) as bar:
+        target = migrate(source, target_address, on_document=lambda _: bar.update())
+    print(f"copied {len(target.documents())} documents, {target.chunk_count():,} passages → {target_address}")
+    target.close()
+    source.close()
     return 0
 
 

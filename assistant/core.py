@@ -12,7 +12,7 @@ from assistant.precedents import CaseMatch, find_precedents
 from assistant.records import Answer
 from assistant.search import Retriever, SearchResult
 from assistant.settings import Settings
-from index.corpus import CorpusIndex
+from index.address import Index, open_index
 from index.embedder import Embedder
 from index.errors import StorageError
 from index.manifest import Manifest
@@ -33,7 +33,7 @@ def expected_manifest(embedder: Embedder, settings: Settings) -> Manifest:
     )
 
 
-def remove_document(index: CorpusIndex, settings: Settings, doc_id: str) -> Document:
+def remove_document(index: Index, settings: Settings, doc_id: str) -> Document:
     """Remove a document from the index, and the copy of its file the assistant kept (an upload, a download).
 
     The one way documents are removed: by `remove` on the command line, the web app, and `fetch` when a newer
@@ -54,7 +54,7 @@ class Assistant:
         self.embedder = embedder or Embedder(
             settings.model, settings.models, settings.threads or None, settings.backend
         )
-        self.index = CorpusIndex.open(settings.index, expected_manifest(self.embedder, settings), create=create)
+        self.index = open_index(settings.index, expected_manifest(self.embedder, settings), create=create)
         self.retriever = Retriever(self.index, self.embedder, settings)
         try:
             record_unread(self.index)  # an index made before citations were recorded: read them once, now

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.records import FileOutcome, Status
 from assistant.settings import Settings
-from index.corpus import CorpusIndex
+from index.address import Index
 from index.embedder import Embedder
 from ingest.chunking import chunk_blocks
 from ingest.citations import cited_paragraphs
@@ -94,7 +94,7 @@ class _Prepared:
 
 def ingest(
     paths: Iterable[Path],
-    index: CorpusIndex,
+    index: Index,
     embedder: Embedder,
     reader: IsolatedReader,
     settings: Settings,
@@ -149,7 +149,7 @@ class _Stored:
 
 
 def _embed_and_store(
-    prepared: list[_Prepared], index: CorpusIndex, embedder: Embedder, settings: Settings,
+    prepared: list[_Prepared], index: Index, embedder: Embedder, settings: Settings,
     on_progress: ProgressCallback | None,
 ) -> dict[int, _Stored]:
     """Embed the prepared files' chunks a window of files (about `settings.embed_window` chunks) at a time, and
@@ -193,7 +193,7 @@ def _embed_and_store(
 
 
 def _vectors_of(
-    document: Document | None, index: CorpusIndex, embedder: Embedder, settings: Settings
+    document: Document | None, index: Index, embedder: Embedder, settings: Settings
 ) -> dict[str, np.ndarray]:
     """The vectors of a stored document's chunks, by the text they were embedded from."""
     if document is None:
@@ -279,7 +279,7 @@ class _Manifests:
         return path.parent
 
 
-def _already_indexed(source: SourceFile, index: CorpusIndex, redescribed: bool) -> FileOutcome | None:
+def _already_indexed(source: SourceFile, index: Index, redescribed: bool) -> FileOutcome | None:
     """UNCHANGED when the index has this file as it is (and it is not given new metadata), DUPLICATE when it has
     its content from another file; else None."""
     name = str(source.path)

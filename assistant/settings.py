@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.errors import BadSetting
 from assistant.forms import MOST_PASSAGES
+from index.milvus import is_milvus
 from ingest.reader import FORMATS
 
 ENV_PREFIX = "ASYLUM_ASSISTANT_"
@@ -50,7 +51,9 @@ class Settings:
 
     home: Path = _setting(None, "data folder of the user: the default index, uploads, downloads (default: "
                                 "$XDG_DATA_HOME/asylum-assistant, else ~/.local/share/asylum-assistant)")
-    index: Path = _setting(None, "index folder (default: HOME/index)")
+    index: Path | str = _setting(
+        None, "index: a folder, milvus://HOST:PORT/COLLECTION or milvus-lite:FILE.db (default: HOME/index)"
+    )
     models: Path = _setting(None, "folder of models converted from packages, e.g. E5 (default: HOME/models)")
     casebook: Path = _setting(
         None, "folder `serve` indexes when it starts without an index (default: the casebook shipped in corpus/)"
@@ -127,7 +130,8 @@ class Settings:
     def __post_init__(self):
         home = Path(self.home).expanduser() if self.home else default_home()
         object.__setattr__(self, "home", home)
-        object.__setattr__(self, "index", Path(self.index).expanduser() if self.index else home / "index")
+        index = self.index if is_milvus(self.index) else Path(self.index or home / "index").expanduser()
+        object.__setattr__(self, "index", index)
         object.__setattr__(self, "models", Path(self.models).expanduser() if self.models else home / "models")
         casebook = Path(self.casebook).expanduser() if self.casebook else shipped_casebook()
         object.__setattr__(self, "casebook", casebook)

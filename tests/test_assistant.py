@@ -24,9 +24,11 @@ SUBSET = [
 ]
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory, corpus_dir, embedder):
-    settings = load_settings(index=tmp_path_factory.mktemp("index"))
+@pytest.fixture(scope="session", params=["folder", "milvus-lite"])
+def assistant(request, tmp_path_factory, corpus_dir, embedder):
+    """The same documents ingested into each storage backend: everything above the index behaves the same."""
+    where = tmp_path_factory.mktemp("index")
+    settings = load_settings(index=where if request.param == "folder" else f"milvus-lite:{where / 'index.db'}")
     assistant = Assistant(settings, create=True, embedder=embedder)
     report = assistant.ingest([corpus_dir / path for path in SUBSET])
     assert not report.failed, f"every sample must ingest: {report.failed}"

@@ -1,16 +1,20 @@
 """The index: the contract of its face (CorpusIndex), then the parts of the folder backend.
 
-The contract tests use CorpusIndex's public methods only and take the index from the `backend` fixture, so that
-a second storage backend runs them unchanged: add its name to BACKENDS and a branch to `open_index`.
+The contract tests use the index's public methods only and run against each storage backend of BACKENDS: the
+folder (SQLite, FTS5, FAISS) and Milvus (through Milvus Lite, in-process).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from index.address import Index
+from index.address import open_index as open_address
 from index.corpus import CorpusIndex
 from index.errors import DocumentNotFound, IndexMismatch, IndexNotFound
 from index.manifest import Manifest
@@ -19,7 +23,7 @@ from index.vectors import VectorIndex
 from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 DIMENSION = 16
-BACKENDS = ["folder"]
+BACKENDS = ["folder", "milvus-lite"]
 
 
 def unit_vectors(count: int, seed: int) -> np.ndarray:
@@ -42,11 +46,10 @@ def chunks(*texts: str) -> list[Chunk]:
     return [Chunk(text=text, paragraph=str(n)) for n, text in enumerate(texts, 1)]
 
 
-def open_index(backend: str, where, wanted: Manifest | None = None, create: bool = False) -> CorpusIndex:
+def open_index(backend: str, where, wanted: Manifest | None = None, create: bool = False) -> Index:
     """An index of `backend` at `where` (a pytest tmp_path)."""
-    if backend == "folder":
-        return CorpusIndex.open(where / "index", wanted, create=create)
-    raise AssertionError(f"no such backend {backend!r}")
+    address = {"folder": where / "index", "milvus-lite": f"milvus-lite:{where / 'index.db'}"}[backend]
+    return open_address(address, wanted, create=create)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -202,7 +205,7 @@ def test_lexical_search_matches_terms_and_phrases_and_filters(new_index):
     index.add(document("new", kind="statute", date="2020-02-13"), chunks("expulsion at the border"),
               unit_vectors(1, 13))
     assert len(index.lexical_search(["expulsion"], 10)) == 2
-    assert len(index.lexical_search(["expulsion of aliens"], 10)) == 1, "a phrase matches words side by side"
+    assert len(index.lexical_search(["expulsion of aliens"], 10)) == 1, "a phrase needs all its words"
     only_old = index.lexical_search(["expulsion"], 10, Filters(date_to="2010-01-01"))
     assert [index.chunks([i])[i].doc_id for i, _ in only_old] == ["old"]
     best = index.lexical_search(["collective", "expulsion", "aliens"], 10)
@@ -246,6 +249,58 @@ def test_a_failed_write_leaves_the_index_as_it_was(new_index):
     assert index.generation() == generation, "a rolled-back write must not count as a change"
     assert [listed.document.doc_id for listed in index.documents()] == ["a"], "no trace of the half-written document"
     assert len(index) == index.chunk_count() == 1
+
+
+def test_a_reader_never_sees_half_a_document_while_it_is_replaced(new_index):
+    writer, reader = new_index(), new_index()
+    writer.add(document("a"), chunks(*[f"v0 {n}" for n in range(6)]), unit_vectors(6, 30))
+    done = threading.Event()
+    reads, errors = 0, []
+
+    def replace_again_and_again():
+        try:
+            for version in range(1, 31):
+                count = 6 if version % 2 == 0 else 9
+                writer.add(document("a"), chunks(*[f"v{version} {n}" for n in range(count)]), unit_vectors(count, version))
+                time.sleep(0.03)  # as an ingest paces its writes (a read retries while a document keeps changing)
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=replace_again_and_again)
+    thread.start()
+    while not done.is_set():
+        texts = [c.chunk.text for c in reader.document_chunks("a")]
+        versions = {text.split()[0] for text in texts}
+        assert len(versions) == 1 and len(texts) == (6 if versions == {"v0"} or int(min(versions)[1:]) % 2 == 0 else 9), texts
+        reads += 1
+        found = reader.chunks(i for i, _ in reader.dense_search(unit_vectors(1, 99)[0], 20))
+        assert len({c.chunk.text.split()[0] for c in found.values()}) <= 1, "a search mixes two versions"
+    thread.join()
+    assert not errors, errors
+    assert [c.chunk.text for c in reader.document_chunks("a")] == [f"v30 {n}" for n in range(6)]
+    assert reads > 3, f"the reader must have read while the writer wrote ({reads} reads)"
+
+
+def test_two_writers_at_once_lose_nothing(new_index):
+    first, second = new_index(), new_index()
+
+    def add_documents(index, prefix: str, seed: int) -> None:
+        for n in range(8):
+            index.add(document(f"{prefix}{n}"), chunks(*[f"{prefix}{n} {m}" for m in range(n + 1)]),
+                      unit_vectors(n + 1, seed + n))
+
+    writers = [threading.Thread(target=add_documents, args=(first, "a", 100)),
+               threading.Thread(target=add_documents, args=(second, "b", 200))]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    reader = new_index()
+    listed = {entry.document.doc_id: entry.chunks for entry in reader.documents()}
+    assert listed == {f"{prefix}{n}": n + 1 for prefix in "ab" for n in range(8)}
+    assert len(reader) == reader.chunk_count() == 2 * sum(range(1, 9))
 
 
 # -- the folder backend: SQLite the source of truth, FAISS a cache of its vectors -----------------------------
