@@ -376,7 +376,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 def run_docs(args: argparse.Namespace, settings: Settings) -> int:
     from index.address import open_index
 
-    index = open_index(settings.index)
+    index = open_index(settings.index, token=settings.milvus_token)
     for listed in index.documents():
         meta = listed.document.metadata
         print(f"{listed.document.doc_id}\t{meta.kind}\t{meta.title}\t{listed.chunks}")
@@ -387,7 +387,7 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.core import remove_document  # without the model: removing embeds nothing
     from index.address import open_index
 
-    index = open_index(settings.index)
+    index = open_index(settings.index, token=settings.milvus_token)
     try:
         document = remove_document(index, settings, args.doc_id)
     finally:
@@ -402,10 +402,10 @@ def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from index.address import open_index
     from index.migrate import migrate
 
-    source = open_index(settings.with_overrides(index=args.source).index)
+    source = open_index(settings.with_overrides(index=args.source).index, token=settings.milvus_token)
     target_address = settings.with_overrides(index=args.target).index
     with tqdm(total=len(source.documents()), unit="doc", desc="copying", file=sys.stderr) as bar:
-        target = migrate(source, target_address, on_document=lambda _: bar.update())
+        target = migrate(source, target_address, on_document=lambda _: bar.update(), token=settings.milvus_token)
     print(f"copied {len(target.documents())} documents, {target.chunk_count():,} passages → {target_address}")
     target.close()
     source.close()

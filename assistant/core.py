@@ -54,7 +54,7 @@ class Assistant:
         self.embedder = embedder or Embedder(
             settings.model, settings.models, settings.threads or None, settings.backend
         )
-        self.index = open_index(settings.index, expected_manifest(self.embedder, settings), create=create)
+        self.index = open_index(settings.index, expected_manifest(self.embedder, settings), create, settings.milvus_token)
         self.retriever = Retriever(self.index, self.embedder, settings)
         try:
             record_unread(self.index)  # an index made before citations were recorded: read them once, now

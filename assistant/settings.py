@@ -124,6 +124,11 @@ class Settings:
         repr=False,
         metadata={"help": "password the web app asks before corpus changes; required beyond localhost"},
     )
+    milvus_token: str = field(
+        default="",
+        repr=False,
+        metadata={"help": "token of a Milvus server index (user:password or API key); never give it on a command line"},
+    )
     max_upload_mb: float = _setting(50.0, "largest file the web app accepts for upload, in MB")
     upload_types: str = _setting("pdf docx html htm txt md", "file types the web app accepts for upload")
 

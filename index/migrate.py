@@ -7,11 +7,11 @@ from collections.abc import Callable
 from index.address import Index, open_index
 
 
-def migrate(source: Index, to: str, on_document: Callable[[str], None] | None = None) -> Index:
+def migrate(source: Index, to: str, on_document: Callable[[str], None] | None = None, token: str = "") -> Index:
     """Copy every document of `source` (chunks, vectors, what they cite) into the index at `to`, created with
     `source`'s manifest; return it. Documents it already holds unchanged are skipped, so an interrupted copy
-    goes on where it stopped. `on_document(doc_id)` is called after each."""
-    target = open_index(to, source.manifest, create=True)
+    goes on where it stopped. `on_document(doc_id)` is called after each; `token` logs in to a Milvus server."""
+    target = open_index(to, source.manifest, create=True, token=token)
     for listed in source.documents():
         document = listed.document
         there = target.document_by_source(document.source)

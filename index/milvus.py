@@ -30,7 +30,6 @@ from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 LITE = "milvus-lite:"
 SERVER = "milvus://"
-TOKEN_VARIABLE = "ASYLUM_ASSISTANT_MILVUS_TOKEN"
 _BATCH = 1000  # rows per insert, ids per query
 _RETRIES = 20  # reads of a document that another process keeps replacing meanwhile
 # Like the folder index's FTS5: lower case, accents dropped, English stems.
@@ -510,7 +509,7 @@ def _expression(filters: Filters) -> str:
         clauses.append(f'date != "" and date <= {_literal(filters.date_to)}')
     if filters.doc_ids:
         clauses.append(f"doc_id in {_literal(list(filters.doc_ids))}")
-    return " and ".join(clauses) or "id >= 0 or id < 0"
+    return " and ".join(clauses) or "id >= 0"  # every chunk: ids are 62-bit, never negative
 
 
 def _literal(value) -> str:
@@ -588,7 +587,7 @@ def _explained(address: str, error) -> str:
     message = getattr(error, "message", "") or str(error)
     lowered = message.lower()
     if "auth" in lowered or "token" in lowered or "credential" in lowered or "permission" in lowered:
-        return (f"Milvus at {address} refused the token ({message}); set {TOKEN_VARIABLE} to a valid "
+        return (f"Milvus at {address} refused the token ({message}); set ASYLUM_ASSISTANT_MILVUS_TOKEN to a valid "
                 "user:password or API key")
     if "connect" in lowered or "unavailable" in lowered or "timeout" in lowered or "deadline" in lowered:
         return (f"cannot reach Milvus at {address} ({message}); is the server running? "

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from test_index import chunks, document, manifest, unit_vectors
 
+from assistant.settings import load_settings
 from index.address import open_index
 from index.errors import IndexNotFound, StorageError
 from index.migrate import migrate
@@ -94,3 +95,12 @@ def test_the_command_line_migrates_and_lists_a_milvus_index(tmp_path):
     assert listed.returncode == 0 and listed.stdout.startswith("hirsi\tcase-law\tTitle of hirsi\t1"), listed.stderr
     missing = subprocess.run([*run, "docs", "--index", "milvus://127.0.0.1:9/asylum"], capture_output=True, text=True)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "cannot reach Milvus" in missing.stderr
+
+
+def test_the_token_comes_from_the_environment_and_is_never_shown(monkeypatch):
+    monkeypatch.setenv("ASYLUM_ASSISTANT_MILVUS_TOKEN", "root:secret")
+    settings = load_settings(index="milvus://milvus.internal:19530/asylum")
+    assert settings.milvus_token == "root:secret" and "secret" not in repr(settings)
+    assert settings.index == "milvus://milvus.internal:19530/asylum", "an address is not a path"
+    help_text = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], capture_output=True, text=True).stdout
+    assert "ASYLUM_ASSISTANT_MILVUS_TOKEN" in help_text and "secret" not in help_text
