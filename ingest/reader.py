@@ -83,6 +83,8 @@ def _refuse_what_is_not_text(parsed: ParsedDocument, source: SourceFile) -> None
 
 
 def _parse(source: SourceFile) -> ParsedDocument:
+    if not source.data.strip():
+        raise UnreadableDocument(source.name, "the file is empty (0 bytes, or only blank space); nothing to add")
     try:
         if source.format == "pdf":
             from ingest.pdf import read_pdf

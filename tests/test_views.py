@@ -283,3 +283,14 @@ def test_the_sentence_closest_to_the_question_is_highlighted():
     assert closest_sentence(PARAGRAPHS[2].text, "hotspot") is None
     answer = Answer("poor hygiene?", (), (passage_of(1),), abstained=True)
     assert answer_highlights(answer) == {1: ("The hygiene was poor.",)}, "no summary: the closest sentence"
+
+
+def test_an_upload_that_adds_nothing_says_why_and_leaves_no_copy(web_index_copy, embedder, tmp_path):
+    assistant = Assistant(load_settings(index=web_index_copy, home=tmp_path / "home"), embedder=embedder)
+    empty, fake = tmp_path / "empty.upload", tmp_path / "fake.upload"
+    empty.write_bytes(b"")
+    fake.write_bytes(b"MZ" + bytes(300))  # a program named .pdf
+    results = add_uploads(assistant, [Upload(empty, "empty.pdf"), Upload(fake, "report.pdf")])
+    assert [r.status for r in results] == [Status.FAILED, Status.FAILED]
+    assert "empty" in results[0].reason and "not a PDF" in results[1].reason, [r.reason for r in results]
+    assert list(assistant.settings.uploads.iterdir()) == [], "refused files are not kept in uploads/"

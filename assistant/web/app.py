@@ -287,7 +287,7 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                     with gr.Column(scale=3):
                         table = gr.Dataframe(
                             headers=views.DOCUMENT_HEADERS, datatype=["str", "str", "str", "str", "number"],
-                            column_widths=["38%", "11%", "14%", "23%", "14%"], interactive=False, wrap=True,
+                            column_widths=["36%", "14%", "13%", "23%", "14%"], interactive=False, wrap=True,
                             max_height=460, show_search="search", elem_id="aa-documents",
                         )
                         with gr.Accordion("Remove a document", open=False):
