@@ -28,12 +28,13 @@ def answer(question: str, retriever: Retriever, k: int | None = None, filters: F
     passages = retriever.in_context(result.passages)
     if result.abstained:
         return Answer(question, (), passages, abstained=True, unknown_names=result.unknown_names)
-    sentences = summarise(passages, result.query_vector, retriever, retriever.settings.summary_sentences)
+    sentences = summarise(passages, result.query_vector, retriever.min_score(question), retriever,
+                          retriever.settings.summary_sentences)
     return Answer(question, tuple(sentences), passages, abstained=False)
 
 
 def summarise(
-    passages: tuple[Passage, ...], query_vector: np.ndarray, retriever: Retriever, count: int
+    passages: tuple[Passage, ...], query_vector: np.ndarray, min_score: float, retriever: Retriever, count: int
 ) -> list[SummarySentence]:
     """The `count` sentences of the top passages most similar to the question, best first."""
     candidates = [
@@ -50,7 +51,7 @@ def summarise(
     for i in order:
         rank, sentence = candidates[i]
         # The best sentence always goes in (its passage passed the abstention bar); the others must be close too.
-        if chosen and scores[i] < retriever.min_score:
+        if chosen and scores[i] < min_score:
             break
         # Judgments quote statutes and each other: the same sentence found twice is said once.
         if all(_words(sentence) != _words(other.text) for other in chosen):

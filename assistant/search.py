@@ -115,7 +115,8 @@ class Retriever:
             )
         best = max((p.similarity for p in passages), default=0.0)
         unknown = self.unknown_names(query)
-        return SearchResult(query, tuple(passages), best < self.min_score or bool(unknown), query_vector, unknown)
+        return SearchResult(query, tuple(passages), best < self.min_score(query) or bool(unknown), query_vector,
+                            unknown)
 
     def _reranked(
         self, query: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
@@ -179,10 +180,14 @@ class Retriever:
             return ()
         return tuple(name for name in proper_names(query) if not self.index.mentions(name))
 
-    @property
-    def min_score(self) -> float:
-        """The abstention threshold: the setting, else the calibrated value of the model."""
-        return self.settings.min_score if self.settings.min_score is not None else self.embedder.profile.min_score
+    def min_score(self, query: str) -> float:
+        """The abstention threshold for `query`: the setting, else the model's calibrated value, lower by the
+        model's margin for a question not in English (it matches English passages with lower cosines)."""
+        if self.settings.min_score is not None:
+            return self.settings.min_score
+        profile = self.embedder.profile
+        english = detect_language(query, min_words=5) in ("en", "")
+        return profile.min_score - (0.0 if english else profile.other_language_margin)
 
     def _weight(self, entry: StoredChunk, documents: dict[str, Document]) -> float:
         """How much a passage counts by the part of a judgment it is in (see ranking.section_role)."""

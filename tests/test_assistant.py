@@ -123,6 +123,35 @@ def test_abstains_when_the_corpus_has_no_answer(assistant):
     assert not result.sentences and "no passage that answers" in result.text
 
 
+@pytest.mark.parametrize("question", [
+    "Запрещает ли Протокол № 4 коллективную высылку иностранцев?",
+    "Czy państwo może odesłać migrantów zatrzymanych na morzu bez zbadania ich wniosków o azyl?",
+])
+def test_answers_a_question_in_another_language_that_the_passages_answer(assistant, question):
+    result = assistant.answer(question)
+    assert not result.abstained, f"on point, in English: best similarity {result.passages[0].similarity:.3f}"
+
+
+def test_a_russian_question_answered_by_the_casebook_is_not_refused(tmp_path, embedder):
+    # Cross-lingual cosines run lower: this one's best passage (Article 33, non-admission at the border) scores
+    # between the threshold of non-English questions and that of English ones.
+    notes = Path(__file__).resolve().parents[1] / "corpus" / "statute-notes"
+    casebook = Assistant(load_settings(index=tmp_path / "index"), create=True, embedder=embedder)
+    casebook.ingest([notes / "refugee-convention.md", notes / "echr-protocol-4.md", notes / "dublin-iii.md"])
+    result = casebook.answer("Какие права имеет беженец, которого не пускают на границе?")
+    assert not result.abstained, f"best similarity {result.passages[0].similarity:.3f}"
+    assert "Refugee Convention" in result.passages[0].citation.text
+
+
+@pytest.mark.parametrize("question", [
+    "Как испечь хлеб на закваске и при какой температуре?",
+    "Jaka jest najlepsza dieta na odchudzanie?",
+])
+def test_abstains_on_a_question_in_another_language_that_nothing_answers(assistant, question):
+    result = assistant.answer(question)
+    assert result.abstained, f"nothing here is about it: best similarity {result.passages[0].similarity:.3f}"
+
+
 def test_abstains_on_a_question_about_something_no_document_mentions(assistant):
     result = assistant.answer("Has the Strasbourg court ruled on the UK plan to send asylum seekers to Rwanda?")
     assert result.abstained and result.unknown_names == ("Rwanda",)
