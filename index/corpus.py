@@ -226,7 +226,7 @@ class CorpusIndex:
         # rather than list every allowed id for FAISS (1 s at a million chunks). A narrow filter (a document,
         # a rare language) leaves too few of them: then list its ids, which are few.
         deeper = self._vectors.search(query, k * FILTER_DEPTH, exact=exact)
-        admitted = self._store.admitted([i for i, _ in deeper], filters)
+        admitted = set(self._store.filtered_ids(filters, among=[i for i, _ in deeper]).tolist())
         hits = [hit for hit in deeper if hit[0] in admitted][:k]
         if len(hits) == k or len(deeper) < k * FILTER_DEPTH:
             return hits

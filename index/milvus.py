@@ -25,7 +25,14 @@ import numpy as np
 
 from index.errors import DocumentNotFound, IndexNotFound, StorageError
 from index.manifest import Manifest
-from index.records import Filters, ListedDocument, StoredChunk
+from index.records import (
+    LEXICAL_WEIGHTS,
+    Filters,
+    ListedDocument,
+    StoredChunk,
+    id_candidates,
+    lexical_context,
+)
 from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 LITE = "milvus-lite:"
@@ -34,7 +41,6 @@ _BATCH = 1000  # rows per insert, ids per query
 _RETRIES = 20  # reads of a document that another process keeps replacing meanwhile
 # Like the folder index's FTS5: lower case, accents dropped, English stems.
 _ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", "asciifolding", {"type": "stemmer", "language": "english"}]}
-LEXICAL_FIELDS = {"text": 1.0, "context": 0.5}  # searched by BM25, with their weights
 _CHUNK_FIELDS = ["id", "doc_id", "version", "ordinal", "text", "place"]
 _DOCUMENT_FIELDS = ["doc_id", "version", "record", "chunks"]
 
@@ -108,7 +114,7 @@ class MilvusIndex:
         chunks.add_field("doc_id", DataType.VARCHAR, max_length=512)
         chunks.add_field("version", DataType.VARCHAR, max_length=32)
         chunks.add_field("ordinal", DataType.INT64)
-        for field in LEXICAL_FIELDS:  # the chunk's text; its document's title and citation and its headings
+        for field in LEXICAL_WEIGHTS:  # the chunk's text; its document's title and citation and its headings
             chunks.add_field(field, DataType.VARCHAR, max_length=65535, enable_analyzer=True, enable_match=True,
                              analyzer_params=_ANALYZER)
         chunks.add_field("place", DataType.JSON)  # heading, paragraph, opinion, page, part
@@ -119,7 +125,7 @@ class MilvusIndex:
         chunks.add_field("date", DataType.VARCHAR, max_length=16)
         chunks.add_field("case_note", DataType.BOOL)  # a note naming a case: listed under case law
         chunks.add_field("dense", DataType.FLOAT_VECTOR, dim=manifest.dimension)
-        for field in LEXICAL_FIELDS:
+        for field in LEXICAL_WEIGHTS:
             chunks.add_field(f"{field}_bm25", DataType.SPARSE_FLOAT_VECTOR)
             chunks.add_function(Function(name=f"{field}_bm25", function_type=FunctionType.BM25,
                                          input_field_names=[field], output_field_names=[f"{field}_bm25"]))
@@ -127,7 +133,7 @@ class MilvusIndex:
         # Milvus Lite searches exactly; a server uses HNSW (approximate, fast at tens of millions).
         indexes.add_index("dense", index_type="FLAT" if self._lite else "HNSW", metric_type="IP",
                           params={} if self._lite else {"M": 16, "efConstruction": 200})
-        for field in LEXICAL_FIELDS:
+        for field in LEXICAL_WEIGHTS:
             indexes.add_index(f"{field}_bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         client.create_collection(self._chunks, schema=chunks, index_params=indexes, consistency_level="Strong")
 
@@ -213,12 +219,11 @@ class MilvusIndex:
 
     def _chunk_row(self, document: Document, version: str, ordinal: int, chunk: Chunk, vector: np.ndarray) -> dict:
         meta = document.metadata
-        context = " ".join(filter(None, (meta.title, meta.citation, chunk.heading_path)))
         place = {"heading": list(chunk.heading), "paragraph": chunk.paragraph, "article": chunk.article,
                  "opinion": chunk.opinion, "page": chunk.page, "part": chunk.part}
         return {
             "id": secrets.randbits(62), "doc_id": document.doc_id, "version": version, "ordinal": ordinal,
-            "text": chunk.text, "context": context, "place": place, "article": chunk.article or "",
+            "text": chunk.text, "context": lexical_context(document, chunk), "place": place, "article": chunk.article or "",
             "kind": meta.kind, "court": meta.court.lower(), "language": meta.language, "date": meta.date,
             "case_note": meta.kind == "note" and bool(meta.application_numbers or meta.case_numbers),
             "dense": vector.tolist(),
@@ -234,24 +239,23 @@ class MilvusIndex:
         }])
 
     def _free_id(self, document: Document) -> str:
-        base = document.doc_id
-        candidates = [base, f"{base}-{document.format}"] + [f"{base}-{document.format}-{n}" for n in range(2, 1000)]
-        taken = set(self._committed(candidates))
+        candidates = id_candidates(document)
+        taken = self._committed(candidates)
         for candidate in candidates:
             if candidate not in taken:
                 return candidate
-        raise StorageError(f"too many documents named {base!r}: rename the file")
+        raise StorageError(f"too many documents named {document.doc_id!r}: rename the file")
 
     def record_citations(self, doc_id: str, cited: Sequence[CitedParagraph]) -> None:
         """Record what a stored document's chunks cite (replacing what was recorded)."""
         with _errors(self.address):
-            document, version = self._document_and_version(doc_id)
-            if document is None:
+            row = self._document_row("doc_id", doc_id)
+            if row is None:
                 return  # removed meanwhile
             ids = [entry.id for entry in self.document_chunks(doc_id)]
             self._client.delete(self._citations, filter=f"doc_id == {_literal(doc_id)}")
-            self._insert_citations(doc_id, version, ids, cited)
-            self._put_document(document, version, len(ids), citations_read=True)
+            self._insert_citations(doc_id, row["version"], ids, cited)
+            self._put_document(_document(row), row["version"], len(ids), citations_read=True)
 
     def _insert_citations(self, doc_id: str, version: str, ids: list[int], cited: Sequence[CitedParagraph]) -> None:
         rows = [{"key": c.key, "paragraph": c.paragraph, "chunk_id": ids[c.ordinal], "doc_id": doc_id,
@@ -285,15 +289,14 @@ class MilvusIndex:
         return self._document_where("content_hash", content_hash)
 
     def _document_where(self, field: str, value: str) -> Document | None:
+        row = self._document_row(field, value)
+        return _document(row) if row else None
+
+    def _document_row(self, field: str, value: str) -> dict | None:
         with _errors(self.address):
             rows = self._client.query(self._documents, filter=f'{field} == {_literal(value)} and doc_id != ""',
                                       output_fields=_DOCUMENT_FIELDS, limit=1)
-        return _document(rows[0]) if rows else None
-
-    def _document_and_version(self, doc_id: str) -> tuple[Document | None, str]:
-        rows = self._client.query(self._documents, filter=f'doc_id == {_literal(doc_id)} and doc_id != ""',
-                                  output_fields=_DOCUMENT_FIELDS)
-        return (_document(rows[0]), rows[0]["version"]) if rows else (None, "")
+        return rows[0] if rows else None
 
     def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """The documents of `doc_ids` that exist, by id."""
@@ -383,7 +386,7 @@ class MilvusIndex:
         """Whether any chunk contains `word` (after the analyzer's stemming)."""
         with _errors(self.address):
             return bool(self._client.query(self._chunks, filter=" or ".join(
-                f"TEXT_MATCH({field}, {_literal(word)})" for field in LEXICAL_FIELDS), output_fields=["id"], limit=1))
+                f"TEXT_MATCH({field}, {_literal(word)})" for field in LEXICAL_WEIGHTS), output_fields=["id"], limit=1))
 
     def chunk_count(self) -> int:
         """The number of chunks of the documents stored."""
@@ -418,11 +421,11 @@ class MilvusIndex:
         # (and Milvus Lite scans every chunk for one).
         match = " or ".join(
             "(" + " and ".join(f"TEXT_MATCH({field}, {_literal(word)})" for word in term.split()) + ")"
-            for term in terms for field in LEXICAL_FIELDS
+            for term in terms for field in LEXICAL_WEIGHTS
         ) if any(" " in term.strip() for term in terms) else ""
         # As the folder index's FTS5 weighs its columns: the text's BM25 plus half the context's.
         scores: dict[int, float] = {}
-        for field, weight in LEXICAL_FIELDS.items():
+        for field, weight in LEXICAL_WEIGHTS.items():
             for chunk_id, score in self._search([" ".join(terms)], f"{field}_bm25", k, filters, match, {}):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight * score
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:k]
@@ -454,7 +457,7 @@ class MilvusIndex:
         with _errors(self.address):
             return self._visible(self._all(self._chunks, where, [*_CHUNK_FIELDS, *fields]))
 
-    def _whole(self, doc_ids: set[str], where: str, fields: Sequence[str] = ()) -> list[dict]:
+    def _whole(self, doc_ids: set[str], where: str) -> list[dict]:
         """The rows matching `where` of documents `doc_ids`, each document's from one version, whole.
 
         A document's versions are read before and after its rows: when they are the same, every row of that version
@@ -464,7 +467,7 @@ class MilvusIndex:
         with _errors(self.address):
             for _ in range(_RETRIES):
                 before = self._committed(doc_ids)
-                rows = [row for row in self._all(self._chunks, where, [*_CHUNK_FIELDS, *fields])
+                rows = [row for row in self._all(self._chunks, where, _CHUNK_FIELDS)
                         if before.get(row["doc_id"]) == row["version"]]
                 if self._committed(doc_ids) == before:
                     return rows

@@ -63,3 +63,19 @@ class Filters:
 
     def __bool__(self) -> bool:
         return any(getattr(self, spec.name) for spec in fields(self))
+
+
+# The lexical search of either backend weighs a chunk's text, and at half weight its context.
+LEXICAL_WEIGHTS = {"text": 1.0, "context": 0.5}
+
+
+def lexical_context(document: Document, chunk: Chunk) -> str:
+    """A chunk's context for the lexical search: its document's title and citation, then its headings."""
+    meta = document.metadata
+    return " ".join(filter(None, (meta.title, meta.citation, chunk.heading_path)))
+
+
+def id_candidates(document: Document) -> list[str]:
+    """The ids a new document may take, the first free one: its own, then "<id>-<format>", "<id>-<format>-2"…"""
+    base = document.doc_id
+    return [base, f"{base}-{document.format}"] + [f"{base}-{document.format}-{n}" for n in range(2, 1000)]

@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StorageError
-from index.records import Filters, ListedDocument, StoredChunk
+from index.records import (
+    LEXICAL_WEIGHTS,
+    Filters,
+    ListedDocument,
+    StoredChunk,
+    id_candidates,
+    lexical_context,
+)
 from ingest.records import Chunk, CitedParagraph, Document, Metadata
 
 SCHEMA = """
@@ -252,7 +259,6 @@ class Store:
         never take the same).
         """
         meta = document.metadata
-        context = " ".join(filter(None, (meta.title, meta.citation)))
         with self.transaction() as db:
             old = db.execute("SELECT doc_id FROM documents WHERE source = ?", (document.source,)).fetchone()
             removed = self._delete(db, old[0]) if old else []
@@ -280,7 +286,7 @@ class Store:
                 ids.append(cursor.lastrowid)
                 db.execute(
                     "INSERT INTO chunks_fts(rowid, text, context) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, chunk.text, f"{context} {chunk.heading_path}"),
+                    (cursor.lastrowid, chunk.text, lexical_context(document, chunk)),
                 )
             self._put_citations(db, document.doc_id, ids, cited)
             self._log(db, ids, removed)
@@ -403,25 +409,19 @@ class Store:
     def count_chunks(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def filtered_ids(self, filters: Filters) -> np.ndarray:
+    def filtered_ids(self, filters: Filters, among: Sequence[int] | None = None) -> np.ndarray:
+        """The ids of the chunks (of `among`, when given) whose documents pass `filters`."""
         where, params = _where(filters)
-        rows = self._db().execute(
-            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
-        ).fetchall()
-        return np.array([row[0] for row in rows], dtype=np.int64)
-
-    def admitted(self, ids: Sequence[int], filters: Filters) -> set[int]:
-        """The chunks of `ids` whose documents pass `filters`."""
-        where, params = _where(filters)
-        admitted: set[int] = set()
-        for start in range(0, len(ids), _BATCH):
-            batch = list(ids[start:start + _BATCH])
-            admitted.update(row[0] for row in self._db().execute(
-                f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
-                f"WHERE c.id IN ({','.join('?' * len(batch))}) AND {where}",
-                [*batch, *params],
-            ))
-        return admitted
+        query = f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
+        if among is None:
+            return np.array([row[0] for row in self._db().execute(query, params)], dtype=np.int64)
+        found = []
+        for start in range(0, len(among), _BATCH):  # SQLite takes a bounded number of parameters
+            batch = list(among[start:start + _BATCH])
+            found += [row[0] for row in self._db().execute(
+                f"{query} AND c.id IN ({','.join('?' * len(batch))})", [*params, *batch]
+            )]
+        return np.array(found, dtype=np.int64)
 
     def article_chunks(self, article: str, filters: Filters) -> list[tuple[StoredChunk, str]]:
         """The chunks of every statute's Article `article`, in order, each with its document's title and
@@ -450,7 +450,8 @@ class Store:
         # Joined only to filter: FTS5 alone ranks about twice as fast.
         joins = "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id " if filters else ""
         rows = self._db().execute(
-            f"SELECT f.rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f {joins}"
+            f"SELECT f.rowid, bm25(chunks_fts, {LEXICAL_WEIGHTS['text']}, {LEXICAL_WEIGHTS['context']}) AS score "
+            f"FROM chunks_fts f {joins}"
             f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
             [match, *params, limit],
         ).fetchall()
@@ -486,12 +487,10 @@ def _phrase(term: str) -> str:
 
 
 def _free_id(db: sqlite3.Connection, document: Document) -> str:
-    base = document.doc_id
-    candidates = [base, f"{base}-{document.format}"] + [f"{base}-{document.format}-{n}" for n in range(2, 1000)]
-    for candidate in candidates:
+    for candidate in id_candidates(document):
         if db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (candidate,)).fetchone() is None:
             return candidate
-    raise StorageError(f"too many documents named {base!r}: rename the file")
+    raise StorageError(f"too many documents named {document.doc_id!r}: rename the file")
 
 
 def _document(row: tuple) -> Document:
