@@ -28,7 +28,7 @@ def answer(question: str, retriever: Retriever, k: int | None = None, filters: F
     passages = retriever.in_context(result.passages)
     if result.abstained:
         return Answer(question, (), passages, abstained=True, unknown_names=result.unknown_names)
-    sentences = summarise(passages, result.query_vector, retriever.min_score(question), retriever,
+    sentences = summarise(passages, result.query_vector, result.min_score, retriever,
                           retriever.settings.summary_sentences)
     return Answer(question, tuple(sentences), passages, abstained=False)
 

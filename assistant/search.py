@@ -37,6 +37,7 @@ class SearchResult:
     abstained: bool
     query_vector: np.ndarray
     unknown_names: tuple[str, ...] = ()  # names in the question that no document of the corpus mentions
+    min_score: float = 0.0  # the abstention threshold it was held to (an answer's sentences are too)
 
 
 # A question about an Article says little besides the citation ("does it apply at the border?").
@@ -114,9 +115,10 @@ class Retriever:
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)
-        unknown = self.unknown_names(query)
-        return SearchResult(query, tuple(passages), best < self.min_score(query) or bool(unknown), query_vector,
-                            unknown)
+        language = detect_language(query, min_words=5)
+        unknown = self.unknown_names(query, language)
+        threshold = self.min_score(language)
+        return SearchResult(query, tuple(passages), best < threshold or bool(unknown), query_vector, unknown, threshold)
 
     def _reranked(
         self, query: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
@@ -173,21 +175,21 @@ class Retriever:
             found += pinpointed or chunks
         return found
 
-    def unknown_names(self, query: str) -> tuple[str, ...]:
-        """Names an English question asks about that the corpus never mentions (other languages spell the
-        corpus' names their own way, so the check would mislead there)."""
-        if detect_language(query, min_words=5) != "en":
+    def unknown_names(self, query: str, language: str) -> tuple[str, ...]:
+        """Names an English question (`language` "en") asks about that the corpus never mentions (other languages
+        spell the corpus' names their own way, so the check would mislead there)."""
+        if language != "en":
             return ()
         return tuple(name for name in proper_names(query) if not self.index.mentions(name))
 
-    def min_score(self, query: str) -> float:
-        """The abstention threshold for `query`: the setting, else the model's calibrated value, lower by the
-        model's margin for a question not in English (it matches English passages with lower cosines)."""
+    def min_score(self, language: str) -> float:
+        """The abstention threshold for a question in `language` ("" when unknown): the setting, else the model's
+        calibrated value, lower by the model's margin for a question not in English (it matches English passages
+        with lower cosines)."""
         if self.settings.min_score is not None:
             return self.settings.min_score
         profile = self.embedder.profile
-        english = detect_language(query, min_words=5) in ("en", "")
-        return profile.min_score - (0.0 if english else profile.other_language_margin)
+        return profile.min_score - (0.0 if language in ("en", "") else profile.other_language_margin)
 
     def _weight(self, entry: StoredChunk, documents: dict[str, Document]) -> float:
         """How much a passage counts by the part of a judgment it is in (see ranking.section_role)."""

@@ -88,8 +88,8 @@ def add_uploads(
             continue
         progress = partial(on_progress, number) if on_progress else None
         (outcome,) = assistant.ingest([path], progress, metadata or None).outcomes
-        if assistant.index.document_by_source(str(path.resolve())) is None:
-            path.unlink(missing_ok=True)  # refused, unreadable or a duplicate: no document is read from it
+        if outcome.document is None or outcome.document.source != str(path.resolve()):
+            path.unlink(missing_ok=True)  # unreadable, or a duplicate of another file: no document is read from it
         outcomes.append(replace(outcome, name=upload.name))
     return outcomes
 
