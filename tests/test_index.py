@@ -7,7 +7,6 @@ folder (SQLite, FTS5, FAISS) and Milvus (through Milvus Lite, in-process).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -254,15 +253,20 @@ def test_a_failed_write_leaves_the_index_as_it_was(new_index):
 def test_a_reader_never_sees_half_a_document_while_it_is_replaced(new_index):
     writer, reader = new_index(), new_index()
     writer.add(document("a"), chunks(*[f"v0 {n}" for n in range(6)]), unit_vectors(6, 30))
-    done = threading.Event()
+    done, read, reader_gone = threading.Event(), threading.Event(), threading.Event()
     reads, errors = 0, []
 
     def replace_again_and_again():
         try:
             for version in range(1, 31):
+                if reader_gone.is_set():  # it failed: stop at once
+                    return
                 count = 6 if version % 2 == 0 else 9
                 writer.add(document("a"), chunks(*[f"v{version} {n}" for n in range(count)]), unit_vectors(count, version))
-                time.sleep(0.03)  # as an ingest paces its writes (a read retries while a document keeps changing)
+                # A read in between (the next one races the next write): a read retries while a document keeps
+                # changing, so without it a slow backend's reader could wait out the whole loop.
+                read.wait(10)
+                read.clear()
         except Exception as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
         finally:
@@ -270,14 +274,20 @@ def test_a_reader_never_sees_half_a_document_while_it_is_replaced(new_index):
 
     thread = threading.Thread(target=replace_again_and_again)
     thread.start()
-    while not done.is_set():
-        texts = [c.chunk.text for c in reader.document_chunks("a")]
-        versions = {text.split()[0] for text in texts}
-        assert len(versions) == 1 and len(texts) == (6 if versions == {"v0"} or int(min(versions)[1:]) % 2 == 0 else 9), texts
-        reads += 1
-        found = reader.chunks(i for i, _ in reader.dense_search(unit_vectors(1, 99)[0], 20))
-        assert len({c.chunk.text.split()[0] for c in found.values()}) <= 1, "a search mixes two versions"
-    thread.join()
+    try:
+        while not done.is_set():
+            texts = [c.chunk.text for c in reader.document_chunks("a")]
+            versions = {text.split()[0] for text in texts}
+            assert len(versions) == 1, texts
+            assert len(texts) == (6 if versions == {"v0"} or int(min(versions)[1:]) % 2 == 0 else 9), texts
+            reads += 1
+            found = reader.chunks(i for i, _ in reader.dense_search(unit_vectors(1, 99)[0], 20))
+            assert len({c.chunk.text.split()[0] for c in found.values()}) <= 1, "a search mixes two versions"
+            read.set()
+    finally:
+        reader_gone.set()
+        read.set()
+        thread.join()
     assert not errors, errors
     assert [c.chunk.text for c in reader.document_chunks("a")] == [f"v30 {n}" for n in range(6)]
     assert reads > 3, f"the reader must have read while the writer wrote ({reads} reads)"

@@ -7,11 +7,9 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
-from contextlib import closing
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,20 +116,22 @@ def test_a_killed_ingest_leaves_a_consistent_index_that_resumes(tmp_path, folder
     index = tmp_path / "index"
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest", str(folder), "--index", str(index)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "ASYLUM_ASSISTANT_EMBED_WINDOW": "1"},  # a file at a time: killed between two
     )
+    stored = threading.Event()
+
+    def watch_progress() -> None:  # its progress bar counts the documents stored: "docs 1/4"
+        seen = b""
+        while chunk := process.stderr.read1(4096):
+            seen = seen[-64:] + chunk
+            if re.search(rb"docs [1-9]/", seen):
+                stored.set()
+
+    watcher = threading.Thread(target=watch_progress, daemon=True)
+    watcher.start()
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and process.poll() is None:
-            if (index / "chunks.sqlite").exists():
-                try:
-                    with closing(sqlite3.connect(index / "chunks.sqlite")) as db:
-                        if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 1:
-                            break
-                except sqlite3.OperationalError:
-                    pass  # the file exists but its tables do not yet (or it is locked): not yet
-            time.sleep(0.05)
+        assert stored.wait(300), "a first document is stored"
         assert process.poll() is None, "the ingest must still be running when it is killed"
         process.send_signal(signal.SIGKILL)
     finally:

@@ -41,22 +41,23 @@ def test_a_lite_file_open_in_another_process_is_explained(tmp_path):
     address = f"milvus-lite:{tmp_path / 'index.db'}"
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
-            import sys, time
+            import sys
             from index.address import open_index
             from test_index import manifest
             index = open_index({address!r}, manifest(), create=True)
             print("open", flush=True)
-            time.sleep(60)
+            sys.stdin.read()  # holds the file until the test closes its input
         """)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     try:
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(StorageError, match="another process has it open"):
             open_index(address)
     finally:
-        holder.kill()
-        holder.wait()
+        holder.stdin.close()
+        holder.wait(60)
 
 
 def test_migrate_copies_documents_chunks_vectors_and_citations_and_resumes(tmp_path):
