@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.core import Assistant  # noqa: E402
 from assistant.evaluation import METRICS, read_questions, score_result, score_table  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
+from bench.scale import latencies  # noqa: E402
 
 
 def our_table(
@@ -32,15 +31,9 @@ def our_table(
     assistant = Assistant(load_settings(index=index, model=model))
     questions = read_questions(qa)
     table = score_table([score_result(question, assistant.search(question.question, k), k) for question in questions])
-    times = []
-    for _ in range(rounds):
-        for question in questions:
-            started = time.perf_counter()
-            assistant.search(question.question, k)
-            times.append((time.perf_counter() - started) * 1000)
+    timed = latencies(lambda text: assistant.search(text, k), [question.question for question in questions], rounds)
     assistant.close()
-    times.sort()
-    return table, (statistics.median(times), times[int(len(times) * 0.95)])
+    return table, timed
 
 
 def peer_tables(python: Path, qa: Path, k: int) -> dict[str, list[tuple[str, dict]]]:
