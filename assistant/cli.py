@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant.errors import BadSetting, FetchError
 from assistant.forms import FILTER_FIELDS, MOST_PASSAGES, filters_from_values
 from assistant.records import FileOutcome, Status
-from assistant.settings import Settings, describe, load_settings
+from assistant.settings import Settings, describe, load_settings, shipped_casebook
 from index.records import Filters
 from ingest.errors import AssistantError
 from ingest.records import KINDS
@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = command("fetch", run_fetch, "download documents from the web (HUDOC, EUR-Lex, any PDF, DOCX or HTML "
                     "address) and add them to the index")
-    fetch.add_argument("urls", nargs="+", metavar="URL", help="http(s) addresses of documents, HUDOC or EUR-Lex")
+    fetch.add_argument("addresses", nargs="*", metavar="ADDRESS",
+                       help="http(s) addresses of documents, or case numbers: 40503/17, C-646/16, an ECLI, a CELEX")
+    fetch.add_argument("--casebook", action="store_true",
+                       help="also fetch the full texts of the judgments and statutes the casebook summarises")
     fetch.add_argument("--allow-private", action="store_true",
                        help="also fetch from private, loopback and link-local addresses (off by default)")
     fetch.add_argument("--model", help="embedding model for a new index (a package or folder)")
@@ -264,36 +267,70 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return _print_failures(list(report.outcomes), "file(s) could not be ingested")
 
 
+def _fetch_all(settings: Settings, addresses: list[str], readings: list) -> list[FileOutcome]:
+    """Fetch `addresses`, then the casebook's `readings` (those not in the index yet), printing each outcome."""
+    from tqdm import tqdm
+
+    from assistant.fetch.fetcher import fetch
+    from assistant.fetch.reading_list import fetch_reading_list
+
+    outcomes: list[FileOutcome] = []
+    assistant = _assistant(settings, create=True)
+    try:
+        for address in addresses:
+            try:
+                outcomes.append(fetch(assistant, address))
+            except FetchError as error:
+                outcomes.append(FileOutcome(address, Status.NOT_FETCHED, reason=error.reason))
+            _print_fetched(outcomes[-1])
+        if readings:
+            with tqdm(total=len(readings), unit="text", desc="casebook's texts", file=sys.stderr) as bar:
+                def progress(done: int, total: int, reading) -> None:
+                    bar.update(done - bar.n)
+                    bar.set_postfix_str(reading.address[-48:], refresh=True)
+
+                fetched = fetch_reading_list(assistant, readings, on_progress=progress)
+            for outcome in fetched:
+                _print_fetched(outcome)
+            outcomes += fetched
+    finally:
+        assistant.close()
+    return outcomes
+
+
+def _print_fetched(outcome: FileOutcome) -> None:
+    """One line for a fetched document (failures are listed at the end), and its notes."""
+    if outcome.document is None:
+        return
+    title = outcome.document.metadata.title
+    print(f"  {outcome.status.value:<9} {outcome.doc_id}: {title} ← {outcome.name}")
+    for note in outcome.notes:
+        print(f"            note: {note}")
+
+
 def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.fetch.download import check_url
-    from assistant.fetch.fetcher import fetch, plan_fetch
+    from assistant.fetch.fetcher import plan_fetch
+    from assistant.fetch.reading_list import reading_list
+    from assistant.fetch.references import parse_reference
 
     if args.allow_private:
         settings = settings.with_overrides(allow_private=True)
+    if not args.addresses and not args.casebook:
+        raise BadSetting("name what to fetch: web addresses, case numbers, or --casebook")
     outcomes: list[FileOutcome] = []
     planned = []
-    for url in args.urls:
+    for address in args.addresses:
         try:  # addresses that cannot be fetched fail before the model is loaded
-            check_url(url)
-            plan_fetch(url)
-            planned.append(url)
+            if not parse_reference(address):
+                check_url(address)
+                plan_fetch(address)
+            planned.append(address)
         except FetchError as error:
-            outcomes.append(FileOutcome(url, Status.NOT_FETCHED, reason=error.reason))
-    if planned:
-        assistant = _assistant(settings, create=True)
-        try:
-            for url in planned:
-                try:
-                    outcome = fetch(assistant, url)
-                except FetchError as error:
-                    outcomes.append(FileOutcome(url, Status.NOT_FETCHED, reason=error.reason))
-                    continue
-                outcomes.append(outcome)
-                print(f"  {outcome.status.value:<9} {outcome.doc_id}: {outcome.document.metadata.title} ← {url}")
-                for note in outcome.notes:
-                    print(f"            note: {note}")
-        finally:
-            assistant.close()
+            outcomes.append(FileOutcome(address, Status.NOT_FETCHED, reason=error.reason))
+    readings = reading_list(settings.casebook or shipped_casebook()) if args.casebook else []
+    if planned or readings:
+        outcomes += _fetch_all(settings, planned, readings)
     print(f"{_summary(outcomes)} → {settings.index}")
     return _print_failures(outcomes, "address(es) could not be fetched")
 

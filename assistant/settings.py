@@ -116,6 +116,8 @@ class Settings:
         "let `fetch` reach private, loopback and link-local addresses (off, so that the web app cannot be "
         "turned against the host's own network)",
     )
+    hudoc: str = _setting("https://hudoc.echr.coe.int", "where `fetch` asks HUDOC (a mirror, or a test server)")
+    eurlex: str = _setting("https://eur-lex.europa.eu", "where `fetch` asks EUR-Lex (a mirror, or a test server)")
     host: str = _setting("127.0.0.1", "address `serve` listens on; anything but localhost requires a password")
     port: int = _setting(7860, "port `serve` listens on")
     # Not in repr: settings end up in logs and tracebacks.

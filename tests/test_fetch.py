@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -26,8 +26,10 @@ from assistant.core import Assistant
 from assistant.errors import BadSetting, FetchError
 from assistant.fetch.download import FetchPolicy, blocked_reason, check_url
 from assistant.fetch.fetcher import document_format, fetch
+from assistant.fetch.reading_list import fetch_reading_list, reading_list
+from assistant.fetch.references import hudoc_candidates, parse_reference
 from assistant.fetch.sources import Sites, hudoc_metadata, plan_fetch
-from assistant.settings import load_settings
+from assistant.settings import load_settings, shipped_casebook
 
 # The same folder as conftest's `corpus_dir`; the server's handler needs it outside any fixture.
 SHARED = Path(os.environ.get("ASYLUM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -48,7 +50,10 @@ HUDOC_ROWS = {
 }
 # Without any of these HUDOC's query API answers 404 (as the real one does).
 HUDOC_QUERY_PARAMETERS = {"query", "select", "sort", "start", "length", "rankingmodelid", "facetquery"}
-EURLEX_FILES = {"CELEX:62016CJ0646": "html/eurlex-cjeu-c-646-16-jafari-2017-en.html"}
+EURLEX_FILES = {
+    "CELEX:62016CJ0646": "html/eurlex-cjeu-c-646-16-jafari-2017-en.html",
+    "CELEX:62016CJ0578": "html/eurlex-cjeu-c-578-16-ppu-ck-2017-en.html",
+}
 WEB_FILES = {"pdf/eu-charter-2000-oj-c364.pdf": "application/pdf"}
 FAILS_WITHIN = 2.0  # seconds: every failure is reported sooner (a timeout does not wait for the server)
 
@@ -78,10 +83,14 @@ class Handler(BaseHTTPRequestHandler):
             if query.get("id") in HUDOC_FILES:
                 return self.send(200, DOCX_TYPE, (CORPUS / HUDOC_FILES[query["id"]]).read_bytes())
         if path == "/app/query/results" and HUDOC_QUERY_PARAMETERS <= set(query):
-            item = re.search(r'itemid:"([\d-]+)"', query.get("query", ""))
-            if item and item[1] in HUDOC_ROWS:
-                answer = {"resultcount": 1, "results": [{"columns": HUDOC_ROWS[item[1]]}]}
-                return self.send(200, "application/json", json.dumps(answer).encode())
+            item = re.search(r'itemid:"([\d-]+)"', query["query"])
+            number = re.search(r'appno:"([\d/]+)"', query["query"])
+            rows = [
+                row for row in HUDOC_ROWS.values()
+                if (item and row["itemid"] == item[1]) or (number and number[1] in row["appno"].split(";"))
+            ]
+            answer = {"resultcount": len(rows), "results": [{"columns": row} for row in rows]}
+            return self.send(200, "application/json", json.dumps(answer).encode())
         if path == "/legal-content/EN/TXT/HTML/" and query.get("uri") in EURLEX_FILES:
             page = (CORPUS / EURLEX_FILES[query["uri"]]).read_bytes()
             return self.send(200, "text/html; charset=UTF-8", page)
@@ -269,6 +278,99 @@ def test_eurlex_judgment_comes_as_html_with_its_celex(assistant, sites):
     assert {"1", "2", "20"} <= numbers, "EUR-Lex's numbered rows become paragraph numbers"
 
 
+def test_a_case_number_is_found_through_hudocs_search(assistant, sites, servers):
+    fetched = fetch(assistant, "no. 38030/12", LOCAL, sites)
+    assert (fetched.status, fetched.name) == ("added", "no. 38030/12"), "named as the user wrote it"
+    meta = assistant.index.document(fetched.doc_id).metadata
+    assert meta.url == f"https://hudoc.echr.coe.int/eng?i={KHAN}", "the document keeps HUDOC's public address"
+    assert (meta.title, meta.application_numbers) == ("CASE OF KHAN v. GERMANY", ("38030/12",))
+    assert any('appno:"38030/12"' in unquote(request) for request in servers["hudoc"].requests), (
+        "found through HUDOC's query API"
+    )
+    with pytest.raises(FetchError, match="HUDOC's search finds no judgment or decision with this number"):
+        fetch(assistant, "99999/99", LOCAL, sites)
+
+
+def test_a_cjeu_case_number_leads_to_its_eurlex_judgment(assistant, sites):
+    fetched = fetch(assistant, "C-578/16 PPU", LOCAL, sites)
+    meta = assistant.index.document(fetched.doc_id).metadata
+    assert meta.url == "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:62016CJ0578"
+    assert (meta.kind, meta.celex) == ("case-law", "62016CJ0578")
+
+
+def test_the_casebook_reading_list_is_fetched_in_one_step(assistant, sites, servers, tmp_path):
+    casebook = tmp_path / "casebook"
+    for note in ("case-notes/cjeu-c-646-16-jafari-2017.md", "case-notes/cjeu-c-578-16-ppu-ck-2017.md",
+                 "case-notes/hirsi-jamaa-v-italy-gc-2012.md"):  # HUDOC's test server has no Hirsi Jamaa
+        (casebook / note).parent.mkdir(parents=True, exist_ok=True)
+        (casebook / note).write_bytes((shipped_casebook() / note).read_bytes())
+    (casebook / "khan.md").write_text('---\ntitle: "A note on Khan"\nfull_text: "38030/12"\n---\nKhan.\n')
+    readings = reading_list(casebook)
+    assert [reading.address for reading in readings] == [
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:62016CJ0578",
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:62016CJ0646",
+        "https://hudoc.echr.coe.int/eng?i=001-109231",
+        "38030/12",
+    ]
+    steps = []
+    outcomes = fetch_reading_list(assistant, readings, LOCAL, sites, lambda *step: steps.append(step[:2]))
+    assert [step for step in steps] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)], "progress before each text"
+    assert [outcome.status for outcome in outcomes] == ["added", "added", "not fetched", "added"]
+    assert "there is no document" in outcomes[2].reason, "the failure says why"
+    assert len(assistant.documents()) == 3, "the failed text added nothing"
+
+    requests = len(servers["eurlex"].requests)
+    again = fetch_reading_list(assistant, readings, LOCAL, sites)
+    assert [outcome.status for outcome in again] == ["unchanged", "unchanged", "not fetched", "unchanged"]
+    assert len(servers["eurlex"].requests) == requests, "a text already in the corpus is not downloaded again"
+
+
+def test_the_shipped_reading_list_names_the_terespol_judgment():
+    readings = reading_list(shipped_casebook())
+    assert readings[0].address == "40503/17", "the background note points to M.K. and Others v. Poland"
+    assert len(readings) >= 35, "a text for every case and statute note"
+    assert all("unhcr.org" not in reading.address or reading.address.endswith(".pdf") for reading in readings), (
+        "a site's home page is not a text"
+    )
+    background = (shipped_casebook() / "background" / "eastern-borders.md").read_text()
+    assert "M.K. and Others v. Poland, nos. 40503/17, 42902/17 and 43643/17, 23 July 2020" in background
+
+
+@pytest.mark.parametrize("text, service, query", [
+    ("40503/17", "HUDOC", 'appno:"40503/17"'),
+    ("no. 40503/17", "HUDOC", 'appno:"40503/17"'),
+    ("Application no. 27765/09", "HUDOC", 'appno:"27765/09"'),
+    ("ECLI:CE:ECHR:2020:0723JUD004050317", "HUDOC", 'ecli:"ECLI:CE:ECHR:2020:0723JUD004050317"'),
+    ("C-646/16", "EUR-Lex", "CELEX:62016CJ0646"),
+    ("C-578/16 PPU", "EUR-Lex", "CELEX:62016CJ0578"),
+    ("T-192/98", "EUR-Lex", "CELEX:61998TJ0192"),
+    ("ecli:EU:C:2017:586", "EUR-Lex", "ecli:ECLI:EU:C:2017:586"),
+    ("62016CJ0201", "EUR-Lex", "CELEX:62016CJ0201"),
+    ("CELEX:32000X1218(01)", "EUR-Lex", "CELEX:32000X1218(01)"),
+])
+def test_case_numbers_name_their_service(text, service, query):
+    reference = parse_reference(text)
+    assert (reference.service, reference.query) == (service, query)
+
+
+@pytest.mark.parametrize("text", ["Hirsi Jamaa", "12/2020", "C-646", "ECLI:NL:HR:2017:1", "article 3", ""])
+def test_other_text_is_no_case_number(text):
+    assert parse_reference(text) is None
+
+
+def test_hudoc_search_prefers_the_judgment_in_english_of_the_grand_chamber():
+    rows = [
+        {"itemid": "001-1", "doctype": "HEDEC", "kpdate": "2019-01-01", "documentcollectionid2": "DECISIONS"},
+        {"itemid": "001-2", "doctype": "HEJUD", "kpdate": "2017-10-03", "documentcollectionid2": "CHAMBER"},
+        {"itemid": "001-3", "doctype": "HEJUD", "kpdate": "2020-02-13", "documentcollectionid2": "GRANDCHAMBER"},
+        {"itemid": "001-4", "doctype": "HFJUD", "kpdate": "2020-02-13", "documentcollectionid2": "GRANDCHAMBER"},
+        {"itemid": "001-5", "doctype": "PR", "kpdate": "2020-02-13"},
+    ]
+    payload = json.dumps({"results": [{"columns": row} for row in rows]}).encode()
+    assert [row["itemid"] for row in hudoc_candidates(payload)] == ["001-3", "001-2", "001-1", "001-4"]
+    assert hudoc_candidates(b"not json") == []
+
+
 def test_any_pdf_address(assistant, web):
     fetched = fetch(assistant, f"{web.base}/files/pdf/eu-charter-2000-oj-c364.pdf", LOCAL)
     document = assistant.index.document(fetched.doc_id)
@@ -368,6 +470,15 @@ def test_cli_fetch(tmp_path, web):
     assert fetched.returncode == 1, "one failed address makes the command exit non-zero"
     assert "1 added" in fetched.stdout and "1 failed" in fetched.stdout, fetched.stdout
     assert "/status/404: there is no document" in fetched.stderr
+
+    casebook = tmp_path / "casebook"
+    casebook.mkdir()
+    for name, address in (("found", f"{web.base}/page"), ("lost", f"{web.base}/status/410")):
+        (casebook / f"{name}.md").write_text(f'---\ntitle: "{name}"\nurl: "{address}"\n---\nA note.\n')
+    env["ASYLUM_ASSISTANT_CASEBOOK"] = str(casebook)
+    texts = cli("--casebook", "--allow-private")
+    assert texts.returncode == 1 and "1 unchanged" in texts.stdout and "1 failed" in texts.stdout, texts.stdout
+    assert "casebook's texts: 100%" in texts.stderr and "/status/410: " in texts.stderr, texts.stderr
 
 
 # --- addresses, formats and checks, without a network ------------------------------------------------------

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from assistant.errors import FetchError
 from assistant.fetch.download import FetchPolicy, Response, get
+from assistant.fetch.references import parse_reference, reference_address
 from assistant.fetch.sources import Plan, Sites, plan_fetch
 from assistant.records import FileOutcome, Status
 
@@ -53,28 +54,32 @@ _SERVICE_DESCRIPTION_LIMIT = 2 * 1024 * 1024
 
 
 def fetch(
-    assistant: Assistant, url: str, policy: FetchPolicy | None = None, sites: Sites = Sites()
+    assistant: Assistant, address: str, policy: FetchPolicy | None = None, sites: Sites | None = None
 ) -> FileOutcome:
-    """Download the document at `url` and ingest it into `assistant`'s index; what became of it.
+    """Download the document at `address` and ingest it into `assistant`'s index; what became of it.
 
     Args:
         assistant: an assistant.core.Assistant (its settings give the data folder and the fetch settings).
+        address: a web address, or a case's number: an ECtHR application number ("40503/17"), a CJEU case
+            number ("C-646/16"), an ECLI or a CELEX number (assistant/fetch/references.py).
         policy: timeouts, size limit, private addresses; default: from the assistant's settings.
-        sites: where HUDOC and EUR-Lex live.
+        sites: where HUDOC and EUR-Lex live; default: from the assistant's settings.
 
     Returns:
-        The outcome, named by `url`: ADDED, REPLACED (an older copy from the same address), UNCHANGED or
+        The outcome, named by `address`: ADDED, REPLACED (an older copy from the same address), UNCHANGED or
         DUPLICATE; its notes say what the user may want to know ("HUDOC did not describe the judgment…").
 
     Raises:
         FetchError: the address is not allowed, the download failed, or the document could not be read.
             The index is then unchanged.
     """
-    url = url.strip()
+    shown = address.strip()
     policy = policy or FetchPolicy.from_settings(assistant.settings)
+    sites = sites or Sites.from_settings(assistant.settings)
+    reference = parse_reference(shown)
+    url, notes = reference_address(reference, policy, sites) if reference else (shown, [])
     plan = plan_fetch(url, sites)
     response, fmt = _download_document(url, plan, policy)
-    notes: list[str] = []
     metadata = {**plan.metadata, **_service_metadata(plan, policy, notes), "url": url}
     folder = assistant.settings.downloads
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,7 +88,7 @@ def fetch(
     path, created = _save(response.body, digest, fmt, plan.label, folder)
     existing = assistant.index.document_by_source(str(path))
     if existing and existing.content_hash == digest:
-        return FileOutcome(url, Status.UNCHANGED, existing, notes=tuple(notes))
+        return FileOutcome(shown, Status.UNCHANGED, existing, notes=tuple(notes))
     try:
         report = assistant.ingest([path], metadata=metadata)
     finally:
@@ -94,12 +99,12 @@ def fetch(
         raise FetchError(url, f"the downloaded {fmt.upper()} could not be read: {outcome.reason}")
     if outcome.status is Status.DUPLICATE:
         notes.append(f"the same content is already in the index as {outcome.doc_id} ({outcome.document.source})")
-        return replace(outcome, name=url, notes=tuple(notes))
+        return replace(outcome, name=shown, notes=tuple(notes))
     older = _forget_older_copies(assistant, url, outcome.doc_id, folder)
     if older:
         notes.append(f"replaces {', '.join(older)}, an older copy from the same address")
     status = Status.REPLACED if older else outcome.status
-    return replace(outcome, name=url, status=status, notes=tuple(notes))
+    return replace(outcome, name=shown, status=status, notes=tuple(notes))
 
 
 def document_format(media_type: str, body: bytes, address: str, shown_as: str) -> str:

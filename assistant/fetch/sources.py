@@ -34,7 +34,7 @@ _ITEM_ID = re.compile(r"^\d{3}-\d{1,8}$")
 _ITEM_IN_FRAGMENT = re.compile(r'"itemid"\s*:\s*\[\s*"(\d{3}-\d{1,8})"')
 # The fields asked of HUDOC's query API. It answers 404 unless sort, start, length, rankingmodelid and
 # facetquery are all there (even empty).
-_HUDOC_FIELDS = "itemid,docname,appno,kpdate,ecli,languageisocode,doctype,documentcollectionid2"
+HUDOC_FIELDS = "itemid,docname,appno,kpdate,ecli,languageisocode,doctype,documentcollectionid2"
 _HUDOC_LANGUAGES = {"ENG": "en", "FRE": "fr"}
 # CELEX: sector, year, document type, number (with suffixes such as "(01)" or "-20160504" for consolidations).
 _CELEX = re.compile(r"^([0-9CE])(\d{4})([A-Z]{1,2})(\d{4}[0-9A-Z()_.\-]*)$")
@@ -65,6 +65,10 @@ class Sites:
     eurlex: str = EURLEX
     eli: str = ELI_RESOLVER
 
+    @classmethod
+    def from_settings(cls, settings) -> Sites:
+        return cls(hudoc=settings.hudoc, eurlex=settings.eurlex)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -86,9 +90,11 @@ class Plan:
 def plan_fetch(url: str, sites: Sites = Sites()) -> Plan:
     """What to download for `url`. Raises FetchError for a HUDOC or EUR-Lex address that names no document."""
     parts = urlsplit(url.strip())
-    if _same_site(parts, sites.hudoc):
+    # A service's public address is fetched from wherever `sites` says the service lives.
+    if _same_site(parts, sites.hudoc, HUDOC):
         return _hudoc_plan(url, parts, sites.hudoc)
-    if _same_site(parts, sites.eurlex) or (_same_site(parts, sites.eli) and parts.path.startswith("/eli/")):
+    eli = _same_site(parts, sites.eli, ELI_RESOLVER) and parts.path.startswith("/eli/")
+    if _same_site(parts, sites.eurlex, EURLEX) or eli:
         plan = _eurlex_plan(url, parts, sites.eurlex)
         if plan:
             return plan
@@ -148,7 +154,7 @@ def _hudoc_plan(url: str, parts, base: str) -> Plan:
         )
     base = base.rstrip("/")
     query = {
-        "query": f'contentsitename=ECHR AND itemid:"{item_id}"', "select": _HUDOC_FIELDS, "sort": "",
+        "query": f'contentsitename=ECHR AND itemid:"{item_id}"', "select": HUDOC_FIELDS, "sort": "",
         "start": "0", "length": "1", "rankingmodelid": "11111_Ranking", "facetquery": "",
     }
     return Plan(
@@ -227,10 +233,11 @@ def _eurlex_document(uri: str, language: str, base: str) -> Plan:
     )
 
 
-def _same_site(parts, base: str) -> bool:
-    """Whether an address is on the service at `base`, whichever of http or https it uses."""
-    site = urlsplit(base)
+def _same_site(parts, *bases: str) -> bool:
+    """Whether an address is on the service at one of `bases`, whichever of http or https it uses."""
     try:
-        return bool(parts.hostname) and parts.hostname == site.hostname and parts.port == site.port
+        return bool(parts.hostname) and any(
+            parts.hostname == site.hostname and parts.port == site.port for site in map(urlsplit, bases)
+        )
     except ValueError:  # a port that is not a number: not a service address
         return False
