@@ -63,6 +63,13 @@ def browser():
         yield browser
 
 
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where browser tests save screenshots: a temporary folder, unless SCREENSHOTS names one
+    (`SCREENSHOTS=docs python -m pytest tests/test_web_e2e.py` refreshes the README's)."""
+    return Path(os.environ["SCREENSHOTS"]) if os.environ.get("SCREENSHOTS") else tmp_path
+
+
 @pytest.fixture(scope="session")
 def embedder(model_cache):
     """The product's default model, loaded once for the whole session."""

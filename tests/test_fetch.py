@@ -582,3 +582,41 @@ def test_the_settings(monkeypatch):
     monkeypatch.setenv("ASYLUM_ASSISTANT_ALLOW_PRIVATE", "perhaps")
     with pytest.raises(BadSetting, match="yes/no"):
         load_settings()
+
+
+# --- the casebook's texts from the web page -----------------------------------------------------------------
+
+
+def test_the_page_fetches_the_casebooks_texts_in_one_click(servers, browser, embedder, tmp_path, screenshots):
+    pytest.importorskip("playwright.sync_api")
+    from browser import SLOW, app_page, free_port
+    from playwright.sync_api import expect
+
+    from assistant.web.app import start
+
+    casebook = tmp_path / "casebook"
+    for note in ("case-notes/cjeu-c-646-16-jafari-2017.md", "case-notes/hirsi-jamaa-v-italy-gc-2012.md"):
+        (casebook / note).parent.mkdir(parents=True, exist_ok=True)
+        (casebook / note).write_bytes((shipped_casebook() / note).read_bytes())
+    settings = load_settings(
+        index=tmp_path / "index", home=tmp_path / "home", casebook=casebook, port=free_port(), allow_private=True,
+        hudoc=servers["hudoc"].base, eurlex=servers["eurlex"].base,
+    )
+    assistant = Assistant(settings, create=True, embedder=embedder)
+    assistant.ingest([casebook / "case-notes" / "cjeu-c-646-16-jafari-2017.md"])  # a first start's casebook, in short
+    running = start(settings, assistant)
+    try:
+        with app_page(browser, running.url) as page:
+            offer = page.locator("#aa-texts-offer")
+            expect(offer).to_have_text("Fetch the full texts of the 2 judgments and statutes the casebook summarises")
+            page.screenshot(path=screenshots / "texts-offer.png")
+            offer.click()
+            results = page.locator("#aa-texts-results li")
+            expect(results).to_have_count(2, timeout=SLOW)
+            expect(results.nth(0)).to_contain_text("added as")
+            expect(results.nth(1)).to_contain_text("could not be added: there is no document at this address")
+            expect(offer).to_have_text("Fetch the full texts of the one text the casebook summarises")
+            expect(page.locator("#aa-corpus-summary")).to_contain_text("2 documents")
+    finally:
+        running.app.close()
+        assistant.close()

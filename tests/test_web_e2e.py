@@ -4,7 +4,6 @@ API from gradio_client.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -19,9 +18,6 @@ expect = playwright.expect
 
 from browser import SLOW, add_from_the_web, app_page, ask, free_port  # noqa: E402 - needs playwright
 
-# Where the screenshots go: a temporary folder, unless SCREENSHOTS names one (`SCREENSHOTS=docs python -m pytest
-# tests/test_web_e2e.py` refreshes the README's).
-SCREENSHOTS = os.environ.get("SCREENSHOTS")
 HOTSPOT = "Were the applicants, minors, detained in the Taranto hotspot in poor conditions?"
 HOSTILE_UPLOAD = """\
 Field report <img src=x onerror="window.__xss='title'"> from the Kempten transit camp
@@ -42,11 +38,6 @@ def server(web_index, embedder, tmp_path_factory):
     yield running
     running.app.close()
     running.assistant.close()
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    return Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
 
 
 @pytest.fixture

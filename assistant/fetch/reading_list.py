@@ -19,12 +19,14 @@ from assistant.fetch.fetcher import fetch
 from assistant.fetch.references import parse_reference
 from assistant.fetch.sources import Sites
 from assistant.records import FileOutcome, Status
+from index.records import ListedDocument
+from ingest.records import Document
 from ingest.text import FrontMatterRefused, split_front_matter
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
 
-__all__ = ["Reading", "fetch_reading_list", "reading_list"]
+__all__ = ["Reading", "fetch_reading_list", "reading_list", "unfetched"]
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,7 @@ def fetch_reading_list(
     A text already fetched is UNCHANGED without a download; one that fails is NOT_FETCHED with the reason, and
     the others go on. `on_progress(done, total, reading)` is called before each text.
     """
-    texts = [listed.document for listed in assistant.documents() if listed.document.metadata.kind != "note"]
-    held = {
-        key: document for document in texts
-        for key in (document.metadata.url, *document.metadata.application_numbers) if key
-    }
+    held = _held(assistant.documents())
     outcomes = []
     for done, reading in enumerate(readings):
         if on_progress:
@@ -81,6 +79,18 @@ def fetch_reading_list(
     if on_progress and readings:
         on_progress(len(readings), len(readings), readings[-1])
     return outcomes
+
+
+def unfetched(readings: list[Reading], documents: list[ListedDocument]) -> list[Reading]:
+    """The texts of `readings` that none of `documents` (an index's list) holds yet."""
+    held = _held(documents)
+    return [reading for reading in readings if reading.address not in held]
+
+
+def _held(documents: list[ListedDocument]) -> dict[str, Document]:
+    """The documents that are texts (not notes), by the addresses and application numbers a reading may name."""
+    texts = [listed.document for listed in documents if listed.document.metadata.kind != "note"]
+    return {key: document for document in texts for key in (document.metadata.url, *document.metadata.application_numbers) if key}
 
 
 def _names_a_document(address: str) -> bool:

@@ -21,9 +21,10 @@ import gradio as gr
 from assistant.casebook import CasebookBuild
 from assistant.core import Assistant
 from assistant.errors import BadSetting
+from assistant.fetch.reading_list import Reading, fetch_reading_list, reading_list, unfetched
 from assistant.forms import PAGE_FILTERS, filters_from_values, metadata_from_form
 from assistant.ingestion import Progress
-from assistant.settings import Settings
+from assistant.settings import Settings, shipped_casebook
 from assistant.web import views
 from assistant.web.uploads import MB, Upload, add_from_web, add_uploads
 from index.records import Filters
@@ -50,6 +51,14 @@ SCROLL_TO_ANSWER = """() => {
     else if (frames++ < 60) { requestAnimationFrame(step); }
   };
   requestAnimationFrame(step);
+}"""
+
+
+# After the header's button fetched the texts: show their outcomes, which are in the Corpus tab.
+SHOW_TEXTS_RESULTS = """() => {
+  const tab = [...document.querySelectorAll('[role=tab]')].find(t => t.textContent.trim() === 'Corpus');
+  if (tab) { tab.click(); }
+  requestAnimationFrame(() => document.querySelector('#aa-texts-results')?.scrollIntoView({block: 'center'}));
 }"""
 
 
@@ -169,6 +178,26 @@ class Handlers:
         return (kept, views.render_upload_results([result]), *self.corpus_views())
 
     @_shown
+    def fetch_texts(self, password: str, progress=gr.Progress()):  # noqa: B008
+        """Fetch the full texts the casebook summarises that the corpus does not hold yet."""
+        self._check_password(password)
+        readings = unfetched(self.readings(), self.assistant.documents())
+        if not readings:
+            return (views.render_notice("Every text the casebook summarises is already in the corpus."),
+                    *self.corpus_views())
+
+        def report(done: int, total: int, reading: Reading) -> None:
+            progress(done / total, desc=f"{min(done + 1, total)} of {total}: {reading.note}")
+
+        progress(0, desc="Starting")
+        outcomes = fetch_reading_list(self.assistant, readings, on_progress=report)
+        return (views.render_upload_results(outcomes), *self.corpus_views())
+
+    def readings(self) -> list[Reading]:
+        """The casebook's reading list (assistant/fetch/reading_list.py)."""
+        return reading_list(self.settings.casebook or shipped_casebook())
+
+    @_shown
     def remove(self, doc_id: str, password: str):
         self._check_password(password)
         if not doc_id:
@@ -179,18 +208,25 @@ class Handlers:
 
     def corpus_views(self) -> tuple:
         """The document list and what depends on it, in the order of build_app's `corpus_outputs`: the table, the
-        remove menu, the header's summary, then the choices of each filter panel's inputs offered from the corpus."""
+        remove menu, the header's summary, the choices of each filter panel's inputs offered from the corpus, then
+        the two buttons that fetch the casebook's texts."""
         documents = self.assistant.documents()
         offered = []
         for spec in PAGE_FILTERS:
             if spec.metadata["form"] in _OFFERED_FROM_THE_CORPUS:  # the courts and languages the corpus has
                 values = sorted({getattr(listed.document.metadata, spec.name) for listed in documents} - {""})
                 offered.append(gr.Dropdown(choices=[("Any", "")] + [(value, value) for value in values]))
+        missing = len(unfetched(self.readings(), documents))
+        label = views.fetch_texts_label(missing)
+        # Under the header only while the corpus cites the casebook's notes (a first start), not on one of the user's.
+        with_notes = any(listed.document.metadata.kind == "note" for listed in documents)
         return (
             views.document_rows(documents),
             gr.Dropdown(choices=views.document_choices(documents), value=None),
             views.corpus_summary(documents),
             *offered * 2,  # the Ask tab's panel, then the Precedents tab's
+            gr.Button(label, visible=missing > 0),
+            gr.Button(label, visible=missing > 0 and with_notes),
         )
 
     # -- The casebook's build on a first start
@@ -224,6 +260,7 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
             )
             summary = gr.Markdown(elem_id="aa-corpus-summary")
         notice = gr.HTML(visible=False, elem_id="aa-build-notice")  # shown while a first start's build runs
+        texts_offer = gr.Button(visible=False, size="sm", elem_id="aa-texts-offer")  # while the texts are missing
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row():
                 with gr.Column(scale=4):
@@ -279,11 +316,14 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                         upload_results = gr.HTML()
                         address = gr.Textbox(
                             label="Or add a document from its web address", max_lines=1,
-                            placeholder="https://hudoc.echr.coe.int/eng?i=001-109231",
-                            info="A HUDOC judgment, a EUR-Lex text, or any PDF, DOCX or HTML address",
+                            placeholder="https://hudoc.echr.coe.int/eng?i=001-109231 or 40503/17",
+                            info="A HUDOC judgment, a EUR-Lex text, any PDF, DOCX or HTML address, or a case "
+                            "number: 40503/17, C-646/16, an ECLI",
                         )
                         add_address = gr.Button("Add from the web")
                         web_results = gr.HTML(elem_id="aa-web-results")
+                        fetch_texts = gr.Button(visible=False, elem_id="aa-fetch-texts")
+                        texts_results = gr.HTML(elem_id="aa-texts-results")
                     with gr.Column(scale=3):
                         table = gr.Dataframe(
                             headers=views.DOCUMENT_HEADERS, datatype=["str", "str", "str", "str", "number"],
@@ -295,7 +335,9 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                             remove = gr.Button("Remove from the corpus", variant="stop")
                             remove_result = gr.HTML()
 
-        corpus_outputs = [table, document, summary, *_offered(ask_filters), *_offered(precedent_filters)]
+        corpus_outputs = [
+            table, document, summary, *_offered(ask_filters), *_offered(precedent_filters), fetch_texts, texts_offer,
+        ]
         private = {"api_visibility": "private"}  # the page's own events: the API is `ask` and `search` only
         queries = {"concurrency_id": "queries", "concurrency_limit": QUERY_CONCURRENCY}
         corpus = {"concurrency_id": "corpus", "concurrency_limit": 1, **private}
@@ -315,6 +357,13 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
                 show_progress_on=web_results, **corpus,
             )
         remove.click(handlers.remove, [document, password], [remove_result, *corpus_outputs], **corpus)
+        fetch_texts.click(
+            handlers.fetch_texts, [password], [texts_results, *corpus_outputs], show_progress_on=texts_results,
+            **corpus,
+        )
+        texts_offer.click(
+            handlers.fetch_texts, [password], [texts_results, *corpus_outputs], show_progress_on=notice, **corpus
+        ).then(None, js=SHOW_TEXTS_RESULTS, **private)
         app.load(handlers.corpus_views, None, corpus_outputs, **private)
         if build is not None:
             # The build runs in the server: each page asks how far it is, once a second until it is over.

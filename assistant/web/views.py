@@ -178,6 +178,12 @@ def corpus_summary(documents: Sequence[ListedDocument]) -> str:
     return f"{len(documents)} document{'s' * (len(documents) != 1)} · {chunks} passage{'s' * (chunks != 1)}"
 
 
+def fetch_texts_label(missing: int) -> str:
+    """What the button that fetches the casebook's missing texts says."""
+    texts = "the one text" if missing == 1 else f"the {missing} judgments and statutes"
+    return f"Fetch the full texts of {texts} the casebook summarises"
+
+
 def render_upload_results(outcomes: Sequence[FileOutcome]) -> str:
     """One line per uploaded file (or web address) saying, in a user's words, what became of it."""
     lines = []
