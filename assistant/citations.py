@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.records import Citation
+from ingest.citations import own_pinpoints
 from ingest.records import Chunk, Document, Metadata
 
 _MONTHS = "January February March April May June July August September October November December".split()
@@ -22,8 +23,7 @@ def cite(document: Document, chunk: Chunk) -> Citation:
         pinpoint = chunk.article_label or chunk.paragraph or ""
         text = ", ".join(filter(None, (instrument_name(meta), pinpoint)))
     elif meta.kind == "note":
-        pinpoint = chunk.heading[-1] if chunk.heading else ""
-        text = ", ".join(filter(None, (f"{meta.title} (asylum-assistant casebook)", pinpoint)))
+        text, pinpoint = _cite_note(meta, chunk)
     else:
         pinpoint = chunk.heading[-1] if chunk.heading else ""
         whole = meta.title if not meta.citation or meta.citation in meta.title else f"{meta.title}, {meta.citation}"
@@ -44,21 +44,47 @@ def instrument_name(meta: Metadata) -> str:
 
 
 def _cite_judgment(meta: Metadata, chunk: Chunk) -> tuple[str, str]:
-    cjeu = "Justice" in meta.court or bool(meta.case_numbers and not meta.application_numbers)
+    cjeu = _is_cjeu(meta)
     pinpoint = _judgment_pinpoint(chunk, cjeu)
     if cjeu:
         base = meta.citation or ", ".join(
             filter(None, (f"Judgment of the Court of Justice of {format_date(meta.date)}", *meta.case_numbers, meta.ecli))
         )
-        return ", ".join(filter(None, (base, pinpoint))), pinpoint
-    base = meta.citation or _ecthr_citation(meta)
+        return _pinpointed(base, pinpoint, cjeu), pinpoint
+    return _pinpointed(meta.citation or _ecthr_citation(meta), pinpoint, cjeu), pinpoint
+
+
+def _cite_note(meta: Metadata, chunk: Chunk) -> tuple[str, str]:
+    """A note on a case cites the paragraphs of the judgment it summarises ("Hirsi Jamaa and Others v. Italy
+    [GC], no. 27765/09, §§ 146-147, 23 February 2012 — casebook note"); other notes their section."""
+    heading = chunk.heading[-1] if chunk.heading else ""
+    if not meta.citation or not (meta.application_numbers or meta.case_numbers):
+        return ", ".join(filter(None, (f"{meta.title} (asylum-assistant casebook)", heading))), heading
+    cjeu = _is_cjeu(meta)
+    parts = own_pinpoints(chunk.text)
+    single = len(parts) == 1 and parts[0].isdigit()
+    sign = ("paragraph" if single else "paragraphs") if cjeu else ("§" if single else "§§")
+    pinpoint = f"{sign} {', '.join(parts)}" if parts else ""
     if not pinpoint:
-        return base, pinpoint
-    # ECtHR style puts the pinpoint before the date: "…, no. 27765/09, § 180, 23 February 2012".
-    segments = base.split(", ")
+        return f"{meta.citation} — casebook note" + (f", {heading}" if heading else ""), heading
+    return f"{_pinpointed(meta.citation, pinpoint, cjeu)} — casebook note", pinpoint
+
+
+def _is_cjeu(meta: Metadata) -> bool:
+    return "Justice" in meta.court or bool(meta.case_numbers and not meta.application_numbers)
+
+
+def _pinpointed(citation: str, pinpoint: str, cjeu: bool) -> str:
+    """A whole-document citation with a pinpoint in its court's place: last for the CJEU; before the date for the
+    ECtHR ("…, no. 27765/09, § 180, 23 February 2012")."""
+    if not pinpoint:
+        return citation
+    if cjeu:
+        return f"{citation}, {pinpoint}"
+    segments = citation.split(", ")
     dated = [i for i, segment in enumerate(segments) if re.search(r"\b(1[89]|20)\d\d\b", segment)]
     at = dated[-1] if dated and dated[-1] > 0 else len(segments)
-    return ", ".join(segments[:at] + [pinpoint] + segments[at:]), pinpoint
+    return ", ".join(segments[:at] + [pinpoint] + segments[at:])
 
 
 def _judgment_pinpoint(chunk: Chunk, cjeu: bool) -> str:

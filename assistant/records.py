@@ -35,6 +35,8 @@ class Passage:
     # how many documents they are in.
     cited_in: tuple[Citation, ...] = ()
     cited_by: int = 0
+    # A casebook note's passage: the paragraphs of the judgment it summarises, ranked just above it.
+    summarises: tuple[Citation, ...] = ()
 
     @property
     def text(self) -> str:
@@ -63,6 +65,7 @@ class Passage:
             "heading": self.chunk.heading_path,
             "similarity": round(self.similarity, 4),
             "cited_in": [citation.text for citation in self.cited_in],
+            "summarises": [citation.text for citation in self.summarises],
         }
 
 

@@ -24,6 +24,7 @@ from assistant.settings import Settings
 from index.address import Index
 from index.embedder import E5, Embedder, native_bf16
 from index.records import Filters, StoredChunk
+from ingest.citations import own_pinpoints, paragraph_numbers
 from ingest.metadata import detect_language
 from ingest.records import Document
 
@@ -43,6 +44,10 @@ class SearchResult:
 # A question about an Article says little besides the citation ("does it apply at the border?").
 _WORDS_BESIDES_THE_ARTICLE = 3
 CONTEXT_RADIUS = 2  # chunks shown before and after a passage under "Show in context"
+PARAGRAPHS_PER_NOTE = 2  # judgment paragraphs ranked above a note's passage that summarises them
+# A note counts this much of its score once its judgment is in the index: the judgment's own paragraphs, which a
+# lawyer cites, come before the project's paraphrase of them.
+NOTE_BESIDE_ITS_JUDGMENT = 0.8
 
 
 class Retriever:
@@ -86,6 +91,7 @@ class Retriever:
         weighted = with_document_evidence(
             weighted, {i: stored[i].doc_id for i in weighted}, self.settings.document_weight
         )
+        summarised = self._judgment_first(weighted, stored, documents, query_vector)
         # An Article the question cites by number and instrument is what it asks for: it comes first.
         top = max(weighted.values(), default=0.0)
         for n, entry in enumerate(cited):
@@ -112,6 +118,9 @@ class Retriever:
                     ordinal=entry.ordinal, document=document, chunk=entry.chunk, citation=cite(document, entry.chunk),
                     cited_in=tuple(cite(documents[c.doc_id], c.chunk) for c in shown_citing[chunk_id]),
                     cited_by=citing_documents(shown_citing[chunk_id]),
+                    summarises=tuple(
+                        cite(documents[stored[j].doc_id], stored[j].chunk) for j in summarised.get(chunk_id, ())
+                    ),
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)
@@ -119,6 +128,39 @@ class Retriever:
         unknown = self.unknown_names(query, language)
         threshold = self.min_score(language)
         return SearchResult(query, tuple(passages), best < threshold or bool(unknown), query_vector, unknown, threshold)
+
+    def _judgment_first(
+        self, weighted: dict[int, float], stored: dict[int, StoredChunk], documents: dict[str, Document],
+        query_vector: np.ndarray,
+    ) -> dict[int, list[int]]:
+        """Where a case note's judgment is in the index, the judgment comes first: the paragraphs a note's passage
+        summarises (those closest to the question, at most PARAGRAPHS_PER_NOTE) rank just above it, and the note
+        counts NOTE_BESIDE_ITS_JUDGMENT of its score. Changes `weighted`, `stored` and `documents`; returns the
+        paragraphs' ids for each note chunk that summarises some."""
+        notes = {i: _case_keys(documents[stored[i].doc_id], "note") for i in weighted}
+        notes = {i: keys for i, keys in notes.items() if keys}
+        judgments = self.index.case_documents(set().union(*notes.values())) if notes else []
+        if not judgments:
+            return {}
+        documents.update((judgment.doc_id, judgment) for judgment in judgments)
+        judgments_of = {i: {j.doc_id for j in judgments if keys & _case_keys(j)} for i, keys in notes.items()}
+        wanted = {i: summarised_paragraphs(stored[i].chunk.text) for i in notes}
+        found = self.index.numbered_paragraphs(set().union(*judgments_of.values()), set().union(*wanted.values()))
+        closeness = dict(zip([c.id for c in found], (self.index.vectors([c.id for c in found]) @ query_vector).tolist())) if found else {}
+        summarised: dict[int, list[int]] = {}
+        for i in notes:
+            if not judgments_of[i]:
+                continue
+            paragraphs = [c for c in found if c.doc_id in judgments_of[i] and c.chunk.paragraph in wanted[i]]
+            best = sorted(paragraphs, key=lambda c: closeness[c.id], reverse=True)[:PARAGRAPHS_PER_NOTE]
+            for n, paragraph in enumerate(best):
+                stored[paragraph.id] = paragraph
+                above = weighted[i] * (1.0 + 1e-3 * (len(best) - n))
+                weighted[paragraph.id] = max(weighted.get(paragraph.id, 0.0), above)
+            if best:
+                summarised[i] = [paragraph.id for paragraph in best]
+            weighted[i] *= NOTE_BESIDE_ITS_JUDGMENT
+        return summarised
 
     def _reranked(
         self, query: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
@@ -203,3 +245,15 @@ class Retriever:
             "opinion": settings.weight_opinion,
         }.get(role, 1.0)
 
+
+def summarised_paragraphs(text: str) -> set[str]:
+    """The paragraph numbers of its judgment a case note's passage cites ("§§ 146-147" → {"146", "147"})."""
+    return {str(number) for part in own_pinpoints(text) for number in paragraph_numbers(part)}
+
+
+def _case_keys(document: Document, kind: str = "case-law") -> set[str]:
+    """What identifies the case a document of `kind` is (or is a note on): application and case numbers, ECLI."""
+    meta = document.metadata
+    if meta.kind != kind:
+        return set()
+    return {meta.ecli, *meta.application_numbers, *meta.case_numbers} - {""}

@@ -7,7 +7,7 @@ Callers use CorpusIndex's methods only. SQLite (index/store.py) is the source of
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +204,14 @@ class CorpusIndex:
     def article_chunks(self, article: str, filters: Filters = Filters()) -> list[tuple[StoredChunk, str]]:
         """The chunks of Article `article` of every statute, in order, each with its statute's title and citation."""
         return self._store.article_chunks(article, filters)
+
+    def case_documents(self, keys: Collection[str]) -> list[Document]:
+        """The judgments that any of `keys` (an application number, a CJEU case number or an ECLI) identifies."""
+        return self._store.case_documents(keys)
+
+    def numbered_paragraphs(self, doc_ids: Collection[str], paragraphs: Collection[str]) -> list[StoredChunk]:
+        """The chunks of `doc_ids` numbered `paragraphs` (not of separate opinions), in order."""
+        return self._store.numbered_paragraphs(doc_ids, paragraphs)
 
     def mentions(self, word: str) -> bool:
         """Whether any chunk contains `word` (as the lexical search's tokenizer sees words)."""

@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from urllib.parse import urlsplit
 
@@ -381,6 +381,30 @@ class MilvusIndex:
         documents = self.documents_by_id(c.doc_id for c in stored)
         return [(c, f"{documents[c.doc_id].metadata.title} {documents[c.doc_id].metadata.citation}")
                 for c in stored if c.doc_id in documents]
+
+    def case_documents(self, keys: Collection[str]) -> list[Document]:
+        """The judgments that any of `keys` (an application number, a CJEU case number or an ECLI) identifies."""
+        keys = set(keys)
+        if not keys:
+            return []
+        with _errors(self.address):  # the documents' numbers are in their JSON record: read in Python
+            rows = self._all(self._documents, 'doc_id != ""', _DOCUMENT_FIELDS)
+        return [
+            document for document in map(_document, rows) if document.metadata.kind == "case-law"
+            and keys & {document.metadata.ecli, *document.metadata.application_numbers, *document.metadata.case_numbers}
+        ]
+
+    def numbered_paragraphs(self, doc_ids: Collection[str], paragraphs: Collection[str]) -> list[StoredChunk]:
+        """The chunks of `doc_ids` numbered `paragraphs` (not of separate opinions), in order."""
+        paragraphs = set(paragraphs)
+        if not doc_ids or not paragraphs:
+            return []
+        rows = self._whole(set(doc_ids), f"doc_id in {_literal(sorted(doc_ids))}")
+        stored = (_stored_chunk(row) for row in rows)
+        return sorted(
+            (c for c in stored if c.chunk.paragraph in paragraphs and not c.chunk.opinion),
+            key=lambda c: (c.doc_id, c.ordinal),
+        )
 
     def mentions(self, word: str) -> bool:
         """Whether any chunk contains `word` (after the analyzer's stemming)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -434,6 +434,32 @@ class Store:
             [article, *params],
         ).fetchall()
         return [(_stored_chunk(row[:-1]), row[-1]) for row in rows]
+
+    def case_documents(self, keys: Collection[str]) -> list[Document]:
+        """The judgments that any of `keys` (an application number, a CJEU case number or an ECLI) identifies."""
+        keys = list(keys)
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self._db().execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.kind = 'case-law' AND (d.ecli IN ({marks}) "
+            f"OR EXISTS (SELECT 1 FROM json_each(d.application_numbers) WHERE value IN ({marks})) "
+            f"OR EXISTS (SELECT 1 FROM json_each(d.case_numbers) WHERE value IN ({marks})))",
+            [*keys, *keys, *keys],
+        ).fetchall()
+        return [_document(row) for row in rows]
+
+    def numbered_paragraphs(self, doc_ids: Collection[str], paragraphs: Collection[str]) -> list[StoredChunk]:
+        """The chunks of `doc_ids` numbered `paragraphs` (not of separate opinions), in order."""
+        doc_ids, paragraphs = list(doc_ids), list(paragraphs)
+        if not doc_ids or not paragraphs:
+            return []
+        rows = self._db().execute(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}) "
+            f"AND paragraph IN ({','.join('?' * len(paragraphs))}) AND opinion IS NULL ORDER BY doc_id, ordinal",
+            [*doc_ids, *paragraphs],
+        ).fetchall()
+        return [_stored_chunk(row) for row in rows]
 
     def mentions(self, word: str) -> bool:
         """Whether any chunk contains `word` (after the FTS tokenizer's stemming)."""

@@ -61,6 +61,26 @@ def paragraph_numbers(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))[:MOST_PARAGRAPHS]
 
 
+def own_pinpoints(text: str) -> tuple[str, ...]:
+    """The paragraph references in a note on one decision that point into that decision, in order, once each:
+    "81", "146-147", "37 and 38". A reference inside a parenthesis that names another case is that case's."""
+    text = text.translate(_DASHES)
+    found: list[str] = []
+    for match in (*_ECTHR_PINPOINT.finditer(text), *_CJEU_PINPOINT.finditer(text)):
+        opening = text.rfind("(", 0, match.start())
+        inside = opening > text.rfind(")", 0, match.start())
+        before = text[opening + 1 : match.start()].rsplit(";", 1)[-1] if inside else ""
+        if _names_a_case(before):
+            continue
+        found.append((match.start(), match.group(1).strip()))
+    return tuple(dict.fromkeys(numbers for _, numbers in sorted(found)))
+
+
+def _names_a_case(text: str) -> bool:
+    return bool(re.search(r"\sv\.\s|\sc\.\s", text) or _APPLICATION.search(text) or _CASE.search(text)
+                or _CITED_ABOVE.search(text))
+
+
 def short_names(text: str) -> dict[str, str]:
     """Case name → application number, from the full ECtHR citations of a judgment ("Hirsi Jamaa and Others
     v. Italy [GC], no. 27765/09" gives "hirsi jamaa and others" and "hirsi jamaa and others v. italy"), so

@@ -176,3 +176,26 @@ def test_precedent_search_lists_cases_not_statute_or_background_notes(tmp_path, 
         "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012",
         "N.D. and N.T. v. Spain [GC], nos. 8675/15 and 8697/15, 13 February 2020",
     } and matches, f"only the two cases, each once: {[m.citation for m in matches]}"
+
+
+def test_a_judgment_outranks_the_casebook_note_that_summarises_it(tmp_path, corpus_dir, embedder):
+    from assistant.settings import shipped_casebook
+
+    assistant = Assistant(load_settings(index=tmp_path / "index"), create=True, embedder=embedder)
+    assistant.ingest([shipped_casebook() / "case-notes" / "cjeu-c-646-16-jafari-2017.md"])
+    question = "Is tolerating the entry of migrants in transit the same as issuing them a visa under Dublin III?"
+    alone = assistant.search(question, k=5).passages
+    assert alone[0].document.metadata.kind == "note"
+    assert alone[0].citation.text.startswith("Judgment of the Court of Justice of 26 July 2017, Jafari, C-646/16")
+    assert all(p.citation.text.endswith("— casebook note") or "— casebook note," in p.citation.text for p in alone)
+
+    assistant.ingest([corpus_dir / "html" / "eurlex-cjeu-c-646-16-jafari-2017-en.html"])
+    passages = assistant.search(question, k=20).passages
+    assert [p.document.metadata.kind for p in passages[:5]] == ["case-law"] * 5, [p.citation.text for p in passages]
+    summarising = [p for p in passages if p.summarises]
+    assert summarising, "a note's passage names the judgment's paragraphs it summarises"
+    for note in summarising:
+        for citation in note.summarises:
+            above = [p for p in passages if p.citation == citation]
+            assert above and above[0].rank < note.rank, f"{citation.text} is shown above the note"
+            assert citation.pinpoint.removeprefix("paragraph ") in note.chunk.text, "one the note cites"

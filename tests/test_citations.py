@@ -61,6 +61,31 @@ def test_notes_say_they_are_the_casebooks_own():
     )
 
 
+def test_a_case_note_cites_the_paragraphs_it_summarises():
+    ecthr = document(
+        kind="note", title="Hirsi Jamaa and Others v. Italy [GC] (2012) — case note", application_numbers=("27765/09",),
+        citation="Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012",
+    )
+    key = Chunk("- §§ 146-147: indirect refoulement leaves the returning State responsible.", heading=("Key paragraphs",))
+    assert cite(ecthr, key).text == (
+        "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, §§ 146-147, 23 February 2012 — casebook note"
+    )
+    other_case = Chunk("The Court held so (§ 81), as in N.D. and N.T. (N.D. and N.T. v. Spain [GC], § 182).")
+    assert cite(ecthr, other_case).pinpoint == "§ 81", "a paragraph of another case is not this one's"
+    assert cite(ecthr, Chunk("No paragraph here.", heading=("Facts",))).text == (
+        "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012 — casebook note, Facts"
+    )
+    cjeu = document(
+        kind="note", title="Jafari (C-646/16, 2017) — case note", case_numbers=("C-646/16",),
+        court="Court of Justice of the European Union (Grand Chamber)",
+        citation="Judgment of the Court of Justice of 26 July 2017, Jafari, C-646/16, ECLI:EU:C:2017:586",
+    )
+    assert cite(cjeu, Chunk("It is not a visa (paragraph 59; paragraphs 37 and 38).")).text == (
+        "Judgment of the Court of Justice of 26 July 2017, Jafari, C-646/16, ECLI:EU:C:2017:586, "
+        "paragraphs 59, 37 and 38 — casebook note"
+    )
+
+
 def test_dates_read_as_lawyers_write_them():
     assert format_date("2012-02-23") == "23 February 2012"
     assert format_date("2012") == "2012" and format_date("") == ""

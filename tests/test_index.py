@@ -225,6 +225,24 @@ def test_statute_articles_are_looked_up_by_number(new_index):
     assert index.article_chunks("5") == [] and index.article_chunks("4", Filters(kinds=("article",))) == []
 
 
+def test_judgments_and_their_paragraphs_are_looked_up_by_number(new_index):
+    index = new_index()
+    judgment = [*chunks("First.", "Second.", "Third."), Chunk("Dissent.", paragraph="2", opinion="Dissenting opinion")]
+    index.add(document("hirsi", application_numbers=("27765/09",), ecli="ECLI:CE:ECHR:2012:0223JUD002776509"),
+              judgment, unit_vectors(4, 16))
+    index.add(document("jafari", case_numbers=("C-646/16",)), chunks("Un.", "Deux."), unit_vectors(2, 17))
+    index.add(document("note", kind="note", application_numbers=("27765/09",)), chunks("Note."), unit_vectors(1, 18))
+    assert [d.doc_id for d in index.case_documents({"27765/09"})] == ["hirsi"], "the judgment, not the note"
+    assert [d.doc_id for d in index.case_documents({"ECLI:CE:ECHR:2012:0223JUD002776509", "1/99"})] == ["hirsi"]
+    assert [d.doc_id for d in index.case_documents({"C-646/16"})] == ["jafari"]
+    assert index.case_documents({"1/99"}) == [] and index.case_documents(set()) == []
+    found = index.numbered_paragraphs({"hirsi", "note"}, {"1", "2"})
+    assert [(c.doc_id, c.chunk.text) for c in found] == [("hirsi", "First."), ("hirsi", "Second."), ("note", "Note.")], (
+        "numbered paragraphs, not a separate opinion's"
+    )
+    assert index.numbered_paragraphs({"jafari"}, set()) == [] and index.numbered_paragraphs(set(), {"1"}) == []
+
+
 def test_every_change_is_seen_by_other_handles_and_survives_reopening(new_index):
     writer, reader = new_index(), new_index()
     before = reader.generation()

@@ -111,6 +111,16 @@ def test_precedents_are_cases_each_with_its_best_paragraphs(assistant):
     assert data["passages"][0]["citation"].startswith("A.T. and Others")
 
 
+def test_a_notes_passage_names_the_judgment_paragraphs_it_summarises():
+    note = Document("note", "/casebook/note.md", "h", "md", Metadata(kind="note", title="<b>Hirsi</b> — case note"))
+    paragraph = Citation("Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, § 146, 23 February 2012", "§ 146")
+    passage = Passage(rank=2, score=1.0, similarity=0.9, ordinal=0, document=note, chunk=Chunk("§ 146: returns."),
+                      citation=Citation("note", ""), summarises=(paragraph,))
+    html = views.render_passage(passage, "p2", [])
+    assert f"Summarises {paragraph.text}, shown above." in html
+    assert "aa-summarises" not in views.render_passage(replace(passage, summarises=()), "p2", [])
+
+
 def test_source_links_only_to_web_addresses():
     assert views.source_link("https://hudoc.echr.coe.int/eng?i=001-229092").startswith('<a class="aa-source"')
     for address in ("/home/me/cases/judgment.pdf", "file:///etc/passwd", "javascript:alert(1)", ""):

@@ -74,8 +74,16 @@ def render_passage(passage: Passage, anchor: str, highlights: Sequence[str]) -> 
         f'<div class="aa-cite"><span class="aa-rank">{passage.rank}</span>{escape(passage.citation.text)}</div>'
         f'<div class="aa-meta">{" · ".join(details)}{link}</div>'
         f'<div class="aa-text">{highlighted(passage.text, highlights)}</div>'
-        f"{render_cited_in(passage)}{render_context(passage)}</article>"
+        f"{render_summarises(passage)}{render_cited_in(passage)}{render_context(passage)}</article>"
     )
+
+
+def render_summarises(passage: Passage) -> str:
+    """For a casebook note's passage, the judgment's paragraphs it summarises (listed above it); else ""."""
+    if not passage.summarises:
+        return ""
+    cited = "; ".join(escape(citation.text) for citation in passage.summarises)
+    return f"<p class=\"aa-summarises\">Summarises {cited}, shown above.</p>"
 
 
 def render_cited_in(passage: Passage) -> str:
@@ -131,7 +139,7 @@ def _case_paragraph(passage: Passage, facts: str) -> str:
     return (
         f'<div class="aa-paragraph">{label}'
         f'<div class="aa-text">{highlighted(passage.text, [closest] if closest else [])}</div>'
-        f"{render_cited_in(passage)}{render_context(passage)}</div>"
+        f"{render_summarises(passage)}{render_cited_in(passage)}{render_context(passage)}</div>"
     )
 
 
