@@ -214,6 +214,8 @@ class _ProgressBars:
                 total=progress.total, desc=progress.stage, unit=unit, dynamic_ncols=True
             )
         bar.update(progress.done - bar.n)
+        if progress.stage == "reading" and progress.pages_total:  # a long PDF: how far into it
+            bar.set_postfix_str(f"page {progress.pages_done}/{progress.pages_total}", refresh=True)
         if progress.stage == "embedding":
             elapsed = bar.format_dict["elapsed"] or 1e-9
             bar.set_postfix_str(

@@ -20,19 +20,24 @@ from ingest.errors import AssistantError, UnreadableDocument
 from ingest.isolation import IsolatedReader
 from ingest.metadata import MANIFEST_NAME, from_declared, from_manifest_row, infer, read_manifest, resolve
 from ingest.reader import load_source
-from ingest.records import Chunk, CitedParagraph, Document, Metadata, ParsedDocument, SourceFile
+from ingest.records import Chunk, CitedParagraph, Document, Metadata, PageCallback, ParsedDocument, SourceFile
 from ingest.sentences import TokenBudget
 
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an ingest has come: `stage` is "reading" (files) or "embedding" (chunks)."""
+    """How far an ingest has come: `stage` is "reading" (files) or "embedding" (chunks).
+
+    While a file is read, `pages_done` of `pages_total` say how far into it (ingest/records.py's PageCallback).
+    """
 
     stage: str
     done: int
     total: int
     documents_done: int = 0
     documents_total: int = 0
+    pages_done: int = 0
+    pages_total: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -121,7 +126,7 @@ def ingest(
             elif twin:
                 twins[position] = twin
             else:
-                parsed = reader.read(source)
+                parsed = reader.read(source, _page_reporter(on_progress, position, len(files)))
                 prepared.append(_prepare(position, source, parsed, root, embedder, settings, budget, manifests,
                                          metadata))
         except AssistantError as error:
@@ -139,6 +144,13 @@ def ingest(
         outcomes[position] = FileOutcome(str(files[position][0]), Status.DUPLICATE, stored[twin.position].document)
     ordered = tuple(outcome for _, outcome in sorted(outcomes.items(), key=lambda pair: pair[0]))
     return IngestReport(ordered, time.perf_counter() - started)
+
+
+def _page_reporter(on_progress: ProgressCallback | None, position: int, files: int) -> PageCallback | None:
+    """The pages of the file at `position` as reading progress, between that file's start and its end."""
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(Progress("reading", position, files, pages_done=done, pages_total=total))
 
 
 @dataclass(frozen=True)

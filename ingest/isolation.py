@@ -13,12 +13,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from ingest.errors import UnreadableDocument
 from ingest.reader import read_document
-from ingest.records import ParsedDocument, SourceFile
+from ingest.records import PageCallback, ParsedDocument, SourceFile
 
 MB = 1024 * 1024
 
@@ -41,28 +42,37 @@ class IsolatedReader:
         self._requests: Connection | None = None  # to the child
         self._answers: Connection | None = None  # from the child
 
-    def read(self, source: SourceFile) -> ParsedDocument:
-        """What read_document makes of `source`; UnreadableDocument when it cannot, or would overstep the limits."""
+    def read(self, source: SourceFile, on_page: PageCallback | None = None) -> ParsedDocument:
+        """What read_document makes of `source`; UnreadableDocument when it cannot, or would overstep the limits.
+
+        `on_page(done, total)` follows a PDF's pages as the child reads them (see PageCallback).
+        """
         with self._lock:
             self._start()
             try:
                 self._requests.send(source)
             except OSError:
                 pass  # it stopped taking the file in: its answer, or its end, says why
-            if not self._answers.poll(self.limits.seconds):
-                self._stop()
-                raise UnreadableDocument(
-                    source.name,
-                    f"reading it took more than {self.limits.seconds:g} s and was stopped; a document this slow "
-                    "to read is damaged or built to exhaust the reader (split a very large one into parts)",
-                )
-            try:
-                outcome, value = self._answers.recv()
-            except EOFError:
-                status = self._stop()
-                if status >= 0:  # not killed for its memory, but broken: a fault of ours, not of the file
-                    raise RuntimeError(f"the reader process stopped with exit status {status}") from None
-                outcome, value = "memory", ""
+            # The limit is on the whole read, however many pages the child reports on the way.
+            deadline = time.monotonic() + self.limits.seconds
+            outcome, value = "page", None
+            while outcome == "page":
+                if value and on_page:
+                    on_page(*value)
+                if not self._answers.poll(max(0.0, deadline - time.monotonic())):
+                    self._stop()
+                    raise UnreadableDocument(
+                        source.name,
+                        f"reading it took more than {self.limits.seconds:g} s and was stopped; a document this slow "
+                        "to read is damaged or built to exhaust the reader (split a very large one into parts)",
+                    )
+                try:
+                    outcome, value = self._answers.recv()
+                except EOFError:
+                    status = self._stop()
+                    if status >= 0:  # not killed for its memory, but broken: a fault of ours, not of the file
+                        raise RuntimeError(f"the reader process stopped with exit status {status}") from None
+                    outcome, value = "memory", ""
         if outcome == "memory":
             raise UnreadableDocument(
                 source.name,
@@ -114,7 +124,7 @@ class IsolatedReader:
 
 
 def _serve(memory_mb: int) -> None:
-    """The child: read each file it is sent, and send back the blocks or why not."""
+    """The child: read each file it is sent, and send back the pages read as it goes, then the blocks or why not."""
     try:
         import resource
 
@@ -132,8 +142,11 @@ def _serve(memory_mb: int) -> None:
         except MemoryError:  # the file itself does not fit: say so, and end (the stream is cut mid-file)
             answers.send(("memory", ""))
             return
+        def page_read(done: int, total: int) -> None:
+            answers.send(("page", (done, total)))
+
         try:
-            answer = ("parsed", read_document(source))
+            answer = ("parsed", read_document(source, page_read))
         except UnreadableDocument as error:
             answer = ("refused", error.reason)
         except MemoryError:

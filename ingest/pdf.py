@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import pairwise
 
@@ -14,7 +14,8 @@ from pypdf.errors import DependencyError
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import clean_line, fix_small_caps, join_hyphenated, strip_running_lines
-from ingest.records import Block, ParsedDocument, SourceFile
+from ingest.metadata import journal_citation
+from ingest.records import Block, PageCallback, ParsedDocument, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +41,33 @@ _PLACEHOLDER_TITLE = re.compile(
 )
 
 
-def read_pdf(source: SourceFile) -> ParsedDocument:
+def read_pdf(source: SourceFile, on_page: PageCallback | None = None) -> ParsedDocument:
     """Read a PDF: one Block per text line, page furniture removed, hyphenated words rejoined.
 
-    `declared` holds the PDF's own "title" and "created" (ISO date) where they are present and meaningful.
+    `on_page(done, total)` is called after each page read (see PageCallback), so that a long PDF shows progress.
+
+    `declared` holds the PDF's own "title" and "created" (ISO date) where they are present and meaningful, and the
+    "citation" an Official Journal header on the first page gives ("OJ C 364, 18.12.2000, p. 1").
     Raises UnreadableDocument for a file that is not a PDF, is damaged, encrypted, or has no text.
     """
     with _pypdf_warnings_to_debug(source.name):
         reader = _open(source)
-        pages = _page_texts(reader, source.name)
+        pages = _page_texts(reader, source.name, on_page or _ignore_page)
         declared = _declared(reader)
+    # The Official Journal's header says where the act was published; it is read before it goes as furniture.
+    citation = journal_citation("\n".join(pages[0]))
+    if citation:
+        declared["citation"] = citation
     lines = [Block(text, page=number) for number, page in enumerate(pages, 1) for text in _clean_lines(page)]
     if not lines:
         raise UnreadableDocument(source.name, NO_TEXT)
     return ParsedDocument(
         blocks=fix_small_caps(join_hyphenated(strip_running_lines(lines))), declared=declared
     )
+
+
+def _ignore_page(done: int, total: int) -> None:
+    """No one is watching this read's progress."""
 
 
 def _open(source: SourceFile) -> PdfReader:
@@ -89,18 +101,29 @@ def _decrypt(reader: PdfReader, path: str) -> None:
         raise UnreadableDocument(path, ENCRYPTED)
 
 
-def _page_texts(reader: PdfReader, path: str) -> list[list[str]]:
+def _page_texts(reader: PdfReader, path: str, on_page: PageCallback) -> list[list[str]]:
     """The raw lines of each page, in the extraction mode that suits the document."""
-    plain = [_extract(page, number, path, "plain") for number, page in enumerate(reader.pages, 1)]
+    count = len(reader.pages)
+    plain = _extract_pages(reader, path, "plain", lambda number: on_page(number, count))
     with_text = [lines for lines in plain if any(line.strip() for line in lines)]
     fragmented = sum(_looks_fragmented(lines) for lines in with_text)
     if not with_text or fragmented < _FRAGMENTED_SHARE * len(with_text):
         return plain
-    positioned = [_extract(page, number, path, "layout") for number, page in enumerate(reader.pages, 1)]
+    # Reading each page again, by position, doubles the work: the count of pages read goes on to twice the pages.
+    positioned = _extract_pages(reader, path, "layout", lambda number: on_page(count + number, 2 * count))
     return [
         layout if layout and not _is_multi_column(layout) else lines
         for layout, lines in zip(positioned, plain, strict=True)
     ]
+
+
+def _extract_pages(reader: PdfReader, path: str, mode: str, page_read: Callable[[int], None]) -> list[list[str]]:
+    """The raw lines of every page in one extraction mode; `page_read(number)` after each."""
+    pages = []
+    for number, page in enumerate(reader.pages, 1):
+        pages.append(_extract(page, number, path, mode))
+        page_read(number)
+    return pages
 
 
 def _extract(page: PageObject, number: int, path: str, mode: str) -> list[str]:

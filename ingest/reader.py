@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest.errors import UnreadableDocument
 from ingest.furniture import strip_page_furniture
-from ingest.records import ParsedDocument, SourceFile
+from ingest.records import PageCallback, ParsedDocument, SourceFile
 
 _MOST_LINES = 500_000  # a 1,000-page judgment has about 50,000
 _SAMPLE_LINES, _SAMPLE_CHARACTERS = 20_000, 200_000
@@ -45,10 +45,14 @@ def load_source(path: Path) -> SourceFile:
     return SourceFile(Path(path), data, fmt)
 
 
-def read_document(source: SourceFile) -> ParsedDocument:
+def read_document(source: SourceFile, on_page: PageCallback | None = None) -> ParsedDocument:
     """Parse a file by its format, without page furniture. Raises UnreadableDocument with the reason when it
-    cannot be read."""
-    parsed = _parse(source)
+    cannot be read.
+
+    `on_page(done, total)` follows the pages of a PDF as they are read (see PageCallback); the other
+    formats have no pages and are read at once.
+    """
+    parsed = _parse(source, on_page)
     # The readers drop what recurs on every page; the Official Journal's running heads go whatever the format
     # (its HTML and the text made from its PDFs carry them too) and however rarely they recur.
     parsed = replace(parsed, blocks=strip_page_furniture(parsed.blocks))
@@ -82,14 +86,14 @@ def _refuse_what_is_not_text(parsed: ParsedDocument, source: SourceFile) -> None
         )
 
 
-def _parse(source: SourceFile) -> ParsedDocument:
+def _parse(source: SourceFile, on_page: PageCallback | None) -> ParsedDocument:
     if not source.data.strip():
         raise UnreadableDocument(source.name, "the file is empty (0 bytes, or only blank space); nothing to add")
     try:
         if source.format == "pdf":
             from ingest.pdf import read_pdf
 
-            return read_pdf(source)
+            return read_pdf(source, on_page)
         if source.format == "docx":
             from ingest.docx import read_docx
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # "note" is the project's own writing (case notes, statute notes, background), never a source of law.
 KINDS = ("case-law", "statute", "article", "note")
+
+
+# A reader's progress through a document's pages, on_page(done, total): `done` page readings of `total`. `done`
+# only grows; `total` is the page count, and grows once to twice that when a PDF's layout needs every page read
+# again by position (ingest/pdf.py, the UNHCR booklet).
+PageCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import UnreadableDocument
 from ingest.pdf import ENCRYPTED, NO_TEXT, read_pdf
-from ingest.reader import load_source
+from ingest.reader import load_source, read_document
 from ingest.records import ParsedDocument
 
 DUBLIN = "pdf/reg-604-2013-dublin-iii-oj-l180.pdf"
@@ -275,3 +275,25 @@ def test_extraction_mode_heuristics_on_real_pages(corpus_dir):
         "'(1) H' / 'as been considered' is a split drop capital"
     )
     assert not _looks_fragmented(dublin.extract_text().splitlines())
+
+
+@pytest.mark.parametrize(("name", "readings"), [(DUBLIN, 29), (UNHCR, 2 * 56)])
+def test_reading_reports_each_page(corpus_dir, name, readings):
+    # A big upload's progress must move while its pages are read, not only once the whole file is.
+    steps: list[tuple[int, int]] = []
+    read_document(load_source(corpus_dir / name), on_page=lambda done, total: steps.append((done, total)))
+    done = [step[0] for step in steps]
+    assert done == list(range(1, readings + 1)), f"one step per page read, in order: {steps[:5]}…"
+    assert all(step[0] <= step[1] for step in steps) and steps[-1] == (readings, readings), (
+        "never more done than the total, and all done at the end (the UNHCR booklet's pages are read twice)"
+    )
+
+
+def test_pages_read_in_the_isolated_reader_are_reported(corpus_dir):
+    from ingest.isolation import IsolatedReader
+
+    steps: list[tuple[int, int]] = []
+    with IsolatedReader() as reader:
+        parsed = reader.read(load_source(corpus_dir / DUBLIN), on_page=lambda done, total: steps.append((done, total)))
+    assert steps == [(page, 29) for page in range(1, 30)], "each page read in the child reaches the parent, in order"
+    assert article_numbers(parsed) == list(range(1, 50)), "and the document still comes back whole"

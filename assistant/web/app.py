@@ -159,8 +159,12 @@ class Handlers:
         uploads = [Upload(Path(file), Path(file).name) for file in files]
 
         def report(number: int, step: Progress) -> None:
-            share = 0.1 if step.stage == "reading" else 0.1 + 0.9 * step.done / max(step.total, 1)
-            what = "reading" if step.stage == "reading" else f"embedding passage {step.done} of {step.total}"
+            if step.stage == "reading":
+                read = step.pages_done / step.pages_total if step.pages_total else step.done / max(step.total, 1)
+                share, what = 0.1 * read, f"reading {read:.0%}"
+            else:
+                share = 0.1 + 0.9 * step.done / max(step.total, 1)
+                what = f"embedding passage {step.done} of {step.total}"
             progress((number + share) / len(uploads), desc=f"{uploads[number].name}: {what}")
 
         progress(0, desc="Starting")
