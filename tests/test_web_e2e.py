@@ -110,12 +110,15 @@ def test_uploaded_markup_shows_as_text_and_never_runs(page, tmp_path):
     assert page.evaluate("window.__xss") is None, "no script of a document may run"
 
 
-def test_a_file_of_another_type_is_refused_with_a_message(page, tmp_path):
+def test_a_file_of_another_type_is_refused_with_a_message(page, tmp_path, capfd):
     program = tmp_path / "setup.exe"
     program.write_bytes(b"MZ")
     page.get_by_role("tab", name="Corpus").click()
     page.locator("#aa-upload input[type=file]").set_input_files(str(program))
     expect(page.get_by_text("Invalid file type: setup.exe. Only .pdf, .docx, .html, .htm, .txt, .md").first).to_be_visible()
+    page.get_by_role("button", name="Add to the corpus").click()
+    expect(page.get_by_text("Choose one or more files first.").first).to_be_visible()
+    assert "Traceback" not in capfd.readouterr().err, "a refused file leaves no traceback in the server log"
 
 
 def test_precedents_are_listed_as_cases(page, screenshots):

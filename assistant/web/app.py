@@ -81,6 +81,12 @@ def check_exposure(settings: Settings) -> None:
         )
 
 
+def _refused(message: str) -> gr.Error:
+    """A request the page cannot carry out as given (an empty field, a wrong password): its message, shown in the
+    page; not a fault, so no traceback in the server's log."""
+    return gr.Error(message, print_exception=False)
+
+
 def _shown(handler):
     """Expected failures become a message in the page (or the API caller's error), never a traceback."""
 
@@ -89,7 +95,7 @@ def _shown(handler):
         try:
             return handler(*args, **kwargs)
         except AssistantError as error:
-            raise gr.Error(str(error), print_exception=False) from error
+            raise _refused(str(error)) from error
 
     return run
 
@@ -108,7 +114,7 @@ class Handlers:
     def chat(self, question: str, history: list, *filter_values):
         question = (question or "").strip()
         if not question:
-            raise gr.Error("Type a question first.")
+            raise _refused("Type a question first.")
         answer = self.assistant.answer(question, filters=_page_filters(filter_values))
         turn = 1 + sum(1 for message in history if message["role"] == "assistant")
         return "", history + [
@@ -130,7 +136,7 @@ class Handlers:
     def precedents(self, facts: str, *filter_values) -> str:
         facts = (facts or "").strip()
         if not facts:
-            raise gr.Error("Describe the facts of the case first.")
+            raise _refused("Describe the facts of the case first.")
         matches = self.assistant.precedents(facts, _page_filters(filter_values))
         return views.render_precedents(matches, facts)
 
@@ -154,7 +160,7 @@ class Handlers:
         # (a gr.Progress() default is how Gradio knows to show a progress bar for this event)
         self._check_password(password)
         if not files:
-            raise gr.Error("Choose one or more files first.")
+            raise _refused("Choose one or more files first.")
         metadata = metadata_from_form(kind, title, citation, date, url)
         uploads = [Upload(Path(file), Path(file).name) for file in files]
 
@@ -176,7 +182,7 @@ class Handlers:
         self._check_password(password)
         url = (url or "").strip()
         if not url:
-            raise gr.Error("Type the web address of a document first.")
+            raise _refused("Type the web address of a document first.")
         result = add_from_web(self.assistant, url)
         kept = "" if result.status.ok else url  # a failed address stays, to be corrected
         return (kept, views.render_upload_results([result]), *self.corpus_views())
@@ -205,7 +211,7 @@ class Handlers:
     def remove(self, doc_id: str, password: str):
         self._check_password(password)
         if not doc_id:
-            raise gr.Error("Choose the document to remove first.")
+            raise _refused("Choose the document to remove first.")
         document = self.assistant.remove(doc_id)
         notice = views.render_notice(f"Removed “{document.metadata.title}” ({document.doc_id}).")
         return (notice, *self.corpus_views())
@@ -249,7 +255,7 @@ class Handlers:
         # Compared in constant time: the time a wrong guess takes says nothing about the password.
         expected = self.settings.password.encode()
         if expected and not hmac.compare_digest((given or "").encode(), expected):
-            raise gr.Error("Wrong or missing password: corpus changes need the password the app started with.")
+            raise _refused("Wrong or missing password: corpus changes need the password the app started with.")
 
 
 def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | None = None) -> gr.Blocks:
