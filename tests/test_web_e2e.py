@@ -70,6 +70,14 @@ def test_ask_shows_a_citation_with_its_paragraph_number(page, screenshots):
     expect(answer.locator(".aa-cite").first).to_contain_text("A.T. and Others v. Italy, no. 47287/17, §")
     answer.evaluate("element => element.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(screenshots / "screenshot-ask.png"))
+    down = page.locator("#aa-chat .scroll-down-button-container button")
+    expect(down).to_be_visible()  # the answer's start is in view, its end below
+    button = down.bounding_box()
+    for text in answer.locator(".aa-text, .aa-summary").all():
+        box = text.bounding_box()
+        assert box["x"] + box["width"] <= button["x"] or box["y"] >= button["y"] + button["height"] or (
+            box["y"] + box["height"] <= button["y"]
+        ), "the ↓ button covers no text of the answer"
     marker = answer.locator(".aa-marker").last
     marker.click()
     expect(page.locator(marker.get_attribute("href"))).to_be_in_viewport()
