@@ -70,7 +70,8 @@ def own_pinpoints(text: str) -> tuple[str, ...]:
         opening = text.rfind("(", 0, match.start())
         inside = opening > text.rfind(")", 0, match.start())
         before = text[opening + 1 : match.start()].rsplit(";", 1)[-1] if inside else ""
-        if _names_a_case(before):
+        # "Article 5 § 4" is a paragraph of the Convention's Article, not of the case.
+        if _names_a_case(before) or re.search(r"\bArt(?:icle|\.)\s+\d+\s*$", text[: match.start()]):
             continue
         found.append((match.start(), match.group(1).strip()))
     return tuple(dict.fromkeys(numbers for _, numbers in sorted(found)))

@@ -115,3 +115,10 @@ def test_statute_and_background_notes_quote_their_sources_verbatim(path: Path, a
     quotations = re.findall(r"“([^”]+)”", body)
     missing = [q for q in quotations if normalise(q) not in all_sources]
     assert not missing, f"{path.name}: quotations not found verbatim in the shared sources: {missing}"
+
+
+@pytest.mark.parametrize("path", NOTES + OTHER_NOTES, ids=lambda path: path.name)
+def test_a_notes_source_link_leads_to_a_document_not_a_home_page(path: Path):
+    front, _ = read_note(path)
+    url = front.get("url") or ""
+    assert not url or re.match(r"^https?://[^/]+/.+", url), f"{path.name}: its url is a site's home page: {url}"

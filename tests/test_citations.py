@@ -70,7 +70,7 @@ def test_a_case_note_cites_the_paragraphs_it_summarises():
     assert cite(ecthr, key).text == (
         "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, §§ 146-147, 23 February 2012 — casebook note"
     )
-    other_case = Chunk("The Court held so (§ 81), as in N.D. and N.T. (N.D. and N.T. v. Spain [GC], § 182).")
+    other_case = Chunk("The Court held so (§ 81) under Article 5 § 4, as in (N.D. and N.T. v. Spain [GC], § 182).")
     assert cite(ecthr, other_case).pinpoint == "§ 81", "a paragraph of another case is not this one's"
     assert cite(ecthr, Chunk("No paragraph here.", heading=("Facts",))).text == (
         "Hirsi Jamaa and Others v. Italy [GC], no. 27765/09, 23 February 2012 — casebook note, Facts"

@@ -106,6 +106,11 @@ def test_precedents_are_cases_each_with_its_best_paragraphs(assistant):
     assert html.count('class="aa-case"') == len(matches)
     assert "European Court of Human Rights" in html and "23 November 2023" in html
     assert re.search(r'<div class="aa-pin">§ \d+</div>', html), "each paragraph shows its pinpoint"
+    for card, match in zip(html.split('class="aa-case"')[1:], matches):
+        shown = card.split("<details", 1)[0]
+        assert shown.count('class="aa-paragraph"') == 1, "each case shows its best paragraph, the others folded"
+        folded = len(match.passages) - 1
+        assert (f"{folded} more paragraph" in card) == bool(folded)
     data = views.case_match_json(matches[0])
     assert data["citation"] == matches[0].citation
     assert data["passages"][0]["citation"].startswith("A.T. and Others")

@@ -113,14 +113,19 @@ def render_context(passage: Passage) -> str:
 
 def render_precedents(matches: Sequence[CaseMatch], facts: str) -> str:
     """Cases ranked by how well their paragraphs match a fact pattern, each with its court, date, citation and
-    best paragraphs (the sentence closest to the facts highlighted)."""
+    best paragraph (the sentence closest to the facts highlighted), its next best folded."""
     if not matches:
         return '<p class="aa-abstain">No case in the corpus matches these facts. Check the filters.</p>'
     cards = []
     for number, match in enumerate(matches, 1):
         url = next((p.document.metadata.url for p in match.passages if p.document.metadata.url), "")
         facts_line = " · ".join(escape(part) for part in (match.court, format_date(match.date)) if part)
-        paragraphs = "".join(_case_paragraph(passage, facts) for passage in match.passages)
+        best, *others = [_case_paragraph(passage, facts) for passage in match.passages]
+        # The best paragraph says why the case matches; the others are there for whoever wants them.
+        paragraphs = best + (
+            f'<details class="aa-more"><summary>{len(others)} more paragraph{"s" * (len(others) > 1)} of this case'
+            f'</summary>{"".join(others)}</details>' if others else ""
+        )
         cards.append(
             f'<article class="aa-case"><div class="aa-cite"><span class="aa-rank">{number}</span>'
             f"{escape(match.citation)}</div>"
