@@ -343,7 +343,8 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return 0
-    print(textwrap.fill(result.text, width=100))
+    for line in result.text.splitlines():  # prose, then any list of the passages one item a line
+        print(textwrap.fill(line, width=100, subsequent_indent="  " if line.startswith("- ") else ""))
     print()
     if result.abstained and result.passages:
         print("Closest passages (not an answer):\n")

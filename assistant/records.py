@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from itertools import groupby
 from pathlib import PurePath
 
 from index.records import StoredChunk
@@ -75,6 +77,7 @@ class SummarySentence:
 
     text: str
     passage: int
+    list_item: bool = False  # an item of a bulleted list in its passage: shown as one, never run into prose
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class Answer:
         if self.abstained:
             closest = " The closest passages are listed below, but they are not an answer." if self.passages else ""
             return self.abstention + closest
-        return " ".join(f"{sentence.text} [{sentence.passage}]" for sentence in self.sentences)
+        return _summary_text(self.sentences)
 
     def as_json(self) -> dict:
         return {
@@ -107,6 +110,16 @@ class Answer:
             "abstained": self.abstained,
             "passages": [passage.as_json() for passage in self.passages],
         }
+
+
+def _summary_text(sentences: Sequence[SummarySentence]) -> str:
+    """A summary as plain text: sentences in running prose, each followed by its marker ("… [2]"); list items
+    as a list, one "- " line each."""
+    parts = []
+    for is_list, group in groupby(sentences, key=lambda sentence: sentence.list_item):
+        quoted = [f"{sentence.text} [{sentence.passage}]" for sentence in group]
+        parts += [f"- {item}" for item in quoted] if is_list else [" ".join(quoted)]
+    return "\n".join(parts)
 
 
 class Status(str, Enum):

@@ -39,6 +39,7 @@ class SearchResult:
     query_vector: np.ndarray
     unknown_names: tuple[str, ...] = ()  # names in the question that no document of the corpus mentions
     min_score: float = 0.0  # the abstention threshold it was held to (an answer's sentences are too)
+    article_ranks: frozenset[int] = frozenset()  # the passages that are the text of an Article the query cites
 
 
 # A question about an Article says little besides the citation ("does it apply at the border?").
@@ -127,7 +128,10 @@ class Retriever:
         language = detect_language(query, min_words=5)
         unknown = self.unknown_names(query, language)
         threshold = self.min_score(language)
-        return SearchResult(query, tuple(passages), best < threshold or bool(unknown), query_vector, unknown, threshold)
+        cited_ids = {entry.id for entry in cited}
+        article_ranks = frozenset(rank for rank, (chunk_id, _) in enumerate(kept, 1) if chunk_id in cited_ids)
+        return SearchResult(query, tuple(passages), best < threshold or bool(unknown), query_vector, unknown, threshold,
+                            article_ranks)
 
     def _judgment_first(
         self, weighted: dict[int, float], stored: dict[int, StoredChunk], documents: dict[str, Document],

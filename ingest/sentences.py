@@ -43,9 +43,42 @@ _INITIAL = re.compile(r"^(\(?[^\W\d_][.])*[^\W\d_]$")  # "A", "A.G", "N.D", "U.N
 _CLAUSE_END = re.compile(r"[;,](?=\s)")
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a text, its words exactly as there, and where it is in the text."""
+
+    text: str
+    start: int  # offset of its first character in the text
+    list_item: bool = False  # in a bulleted list item ("- § 81: …"); `text` leaves the bullet out
+
+
+# A bullet opening a line: Markdown's "-", "*", "+", and the bullets and dashes of lists in PDFs and Word.
+# Numbered items ("1.", "(a)") are not split off: in a statute they continue the sentence that introduces them.
+_BULLET = re.compile(r"^[ \t]*[-*+•▪●–—][ \t]+", re.M)
+
+
+def find_sentences(text: str) -> list[Sentence]:
+    """The sentences of text, stripped, without breaking citations, initials or enumerators.
+
+    Each bulleted list item is split off from the text around it (a list's items seldom end with a full stop
+    before the next bullet), its bullet left out, so that quoting it never pastes a "- " into running prose.
+    """
+    bullets = list(_BULLET.finditer(text))
+    # Runs of text: before the first bullet, then each item from its bullet to the next one.
+    runs = [(0, bullets[0].start() if bullets else len(text), False)]
+    runs += [(m.end(), nxt.start() if nxt else len(text), True)
+             for m, nxt in zip(bullets, [*bullets[1:], None])]
+    return [
+        Sentence(text[first + start : first + end], first + start, item)
+        for first, last, item in runs
+        for start, end in _sentence_spans(text[first:last])
+    ]
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences, stripped, without breaking citations, initials or enumerators."""
-    return [text[start:end] for start, end in _sentence_spans(text)]
+    """Split text into sentences, stripped, without breaking citations, initials or enumerators; a bulleted
+    list item is a sentence of its own, without its bullet (see find_sentences)."""
+    return [sentence.text for sentence in find_sentences(text)]
 
 
 def fit_pieces(text: str, budget: TokenBudget) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from itertools import groupby
 from pathlib import PurePath
 
 from assistant.casebook import BuildState
@@ -42,12 +43,19 @@ def render_answer(answer: Answer, turn: int = 1) -> str:
             hint = "Nothing matches at all: check the filters, or add documents in the Corpus tab."
             parts.append(f'<p class="aa-hint">{hint}</p>')
     else:
-        summary = " ".join(
-            f"{escape(sentence.text)} <a class=\"aa-marker\" href=\"#{_anchor(turn, sentence.passage)}\" "
-            f"title=\"{escape(passages[sentence.passage].citation.text)}\">[{sentence.passage}]</a>"
-            for sentence in answer.sentences
-        )
-        parts.append(f'<p class="aa-summary">{summary}</p><h4 class="aa-label">Sources</h4>')
+        def quoted(sentence) -> str:
+            return (
+                f"{escape(sentence.text)} <a class=\"aa-marker\" href=\"#{_anchor(turn, sentence.passage)}\" "
+                f"title=\"{escape(passages[sentence.passage].citation.text)}\">[{sentence.passage}]</a>"
+            )
+
+        # Sentences run on as prose; the items of a list in a passage stay a list.
+        blocks = [
+            f"<ul>{''.join(f'<li>{quoted(s)}</li>' for s in group)}</ul>" if is_list
+            else f"<p>{' '.join(quoted(s) for s in group)}</p>"
+            for is_list, group in groupby(answer.sentences, key=lambda sentence: sentence.list_item)
+        ]
+        parts.append(f'<div class="aa-summary">{"".join(blocks)}</div><h4 class="aa-label">Sources</h4>')
     cards = [
         render_passage(passage, _anchor(turn, passage.rank), highlights[passage.rank])
         for passage in answer.passages
