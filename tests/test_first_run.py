@@ -132,6 +132,7 @@ def test_the_app_opens_at_once_and_says_the_casebook_is_being_indexed(first_star
             f"Building the index of the shipped casebook: {state.done} of {state.total} passages…"
         )
 
+        expect(page.locator("#aa-corpus-summary")).to_contain_text("1 document · ")  # what is indexed so far
         answer = ask(page, BELARUS)  # answered from the one note indexed so far, the notice still up
         expect(answer.locator(".aa-cite").first).to_contain_text("Pushbacks at the EU's eastern borders")
         expect(notice).to_be_visible()

@@ -242,10 +242,12 @@ class Handlers:
     # -- The casebook's build on a first start
 
     def build_notice(self) -> tuple:
-        """The notice of the build, and the timer polling it (stopped once the build is over)."""
+        """The notice of the build, the timer polling it (stopped once the build is over), and the header's count
+        of what is indexed so far."""
         state = self.build.state
         notice = views.render_build_notice(state)
-        return gr.HTML(notice, visible=bool(notice)), gr.Timer(active=state.running)
+        summary = views.corpus_summary(self.assistant.documents())
+        return gr.HTML(notice, visible=bool(notice)), gr.Timer(active=state.running), summary
 
     def corpus_views_once_built(self) -> tuple | dict:
         """The document list, refreshed when the build is over (until then left as it is)."""
@@ -378,7 +380,7 @@ def build_app(assistant: Assistant, settings: Settings, build: CasebookBuild | N
         if build is not None:
             # The build runs in the server: each page asks how far it is, once a second until it is over.
             timer = gr.Timer(1)
-            gr.on([app.load, timer.tick], handlers.build_notice, None, [notice, timer], **private).then(
+            gr.on([app.load, timer.tick], handlers.build_notice, None, [notice, timer, summary], **private).then(
                 handlers.corpus_views_once_built, None, corpus_outputs, show_progress="hidden", **private
             )
         gr.api(api_endpoint(handlers.ask), api_name="ask", **queries)
