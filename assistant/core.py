@@ -49,10 +49,15 @@ def remove_document(index: Index, settings: Settings, doc_id: str) -> Document:
 class Assistant:
     """Loads the model once and serves answers, searches and corpus changes on one index."""
 
-    def __init__(self, settings: Settings, create: bool = False, embedder: Embedder | None = None):
+    def __init__(
+        self, settings: Settings, create: bool = False, embedder: Embedder | None = None,
+        build_in_background: bool = False,
+    ):
+        """The model (`embedder`, else loaded from the settings; `build_in_background`: see Embedder) and the
+        index of `settings`, created if `create` and it does not exist."""
         self.settings = settings
         self.embedder = embedder or Embedder(
-            settings.model, settings.models, settings.threads or None, settings.backend
+            settings.model, settings.models, settings.threads or None, settings.backend, build_in_background
         )
         self.index = open_index(settings.index, expected_manifest(self.embedder, settings), create, settings.milvus_token)
         self.retriever = Retriever(self.index, self.embedder, settings)

