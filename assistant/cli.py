@@ -21,6 +21,8 @@ EXAMPLES = """\
 examples:
   asylum-assistant ingest ../shared/corpus --index /tmp/idx
   asylum-assistant fetch "https://hudoc.echr.coe.int/eng?i=001-109231" --index /tmp/idx
+  asylum-assistant fetch 40503/17 C-646/16           # cases by number, found through HUDOC and EUR-Lex
+  asylum-assistant fetch --casebook                  # the texts the shipped casebook summarises
   asylum-assistant ask "Can a state push migrants back at sea without examining their asylum claims?" --index /tmp/idx
   echo "collective expulsion test" | asylum-assistant search --jsonl --index /tmp/idx
   asylum-assistant serve --index /tmp/idx            # the web app on http://127.0.0.1:7860
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--model", help="embedding model for a new index (a package or folder)")
 
     fetch = command("fetch", run_fetch, "download documents from the web (HUDOC, EUR-Lex, any PDF, DOCX or HTML "
-                    "address) and add them to the index")
+                    "address, a case number, the casebook's texts) and add them to the index")
     fetch.add_argument("addresses", nargs="*", metavar="ADDRESS",
                        help="http(s) addresses of documents, or case numbers: 40503/17, C-646/16, an ECLI, a CELEX")
     fetch.add_argument("--casebook", action="store_true",
