@@ -77,6 +77,8 @@ def test_prose_sentences_are_not_list_items():
     "It follows that the applicants were within the jurisdiction of Italy.",
     "Thus, the Court simply pointed out the need to ensure that the right of the applicant to be heard is observed.",
     "These provisions apply at the border.",
+    "The consequence of that would be that migrants having taken to the sea would not be entitled to an examination.",
+    "In both cases, many of the applicants were asylum-seekers whose complaint concerned the respondent State.",
 ])
 def test_a_sentence_that_points_back_to_the_one_before_is_recognised(sentence):
     assert points_back(sentence), f"cannot be understood without the sentence before it: {sentence!r}"
@@ -84,6 +86,7 @@ def test_a_sentence_that_points_back_to_the_one_before_is_recognised(sentence):
 
 @pytest.mark.parametrize("sentence", [
     "Academic freedom shall be respected.",
+    "The purpose of this Regulation is to lay down the criteria for determining the Member State responsible.",
     "This Regulation shall apply to applications for international protection.",
     "These Articles shall be regarded as additional Articles to the Convention.",
     "Hirsi Jamaa concerns eleven Somali and thirteen Eritrean nationals who left Libya for Italy (§ 9).",
