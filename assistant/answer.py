@@ -41,6 +41,8 @@ _POINTS_BACK = re.compile(
     r"|The\s+(?:same|latter|former|above|foregoing)\b"
     r"|The\s+\w+\s+of\s+(?:this|these|that|those)\b(?!\s+" + _INSTRUMENT + ")"  # "The consequence of that…"
     r"|(?:In|For)\s+(?:both|either|each|neither|such)\s+(?:cases?|instances?|situations?)\b"
+    # A conclusion drawn from the sentence before, a few words in: "Article 4 would thus be ineffective…".
+    r"|[^,.;:()]{0,40}?\b(?:thus|therefore|hence|accordingly|consequently)\b"
     # "In N.D. and N.T. it observed that…": a court named only in the sentence before.
     r"|(?:In|Under)\s[^,;:]{1,60}?\s(?:it|he|she|they)\s(?:noted|observed|held|found|added|said|stated|considered"
     r"|concluded|reiterated|recalled|explained|described|relied|accepted|rejected)\b"

@@ -79,6 +79,7 @@ def test_prose_sentences_are_not_list_items():
     "These provisions apply at the border.",
     "The consequence of that would be that migrants having taken to the sea would not be entitled to an examination.",
     "In both cases, many of the applicants were asylum-seekers whose complaint concerned the respondent State.",
+    "Article 4 would thus be ineffective in practice with regard to such situations, which are on the increase.",
 ])
 def test_a_sentence_that_points_back_to_the_one_before_is_recognised(sentence):
     assert points_back(sentence), f"cannot be understood without the sentence before it: {sentence!r}"
@@ -86,6 +87,8 @@ def test_a_sentence_that_points_back_to_the_one_before_is_recognised(sentence):
 
 @pytest.mark.parametrize("sentence", [
     "Academic freedom shall be respected.",
+    "Member States shall ensure that the applicants concerned are informed of the procedure and shall therefore "
+    "provide interpreters.",
     "The purpose of this Regulation is to lay down the criteria for determining the Member State responsible.",
     "This Regulation shall apply to applications for international protection.",
     "These Articles shall be regarded as additional Articles to the Convention.",
