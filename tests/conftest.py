@@ -65,8 +65,8 @@ def browser():
 
 @pytest.fixture
 def screenshots(tmp_path) -> Path:
-    """Where browser tests save screenshots: a temporary folder, unless SCREENSHOTS names one
-    (`SCREENSHOTS=docs python -m pytest tests/test_web_e2e.py` refreshes the README's)."""
+    """Where browser tests save screenshots: a temporary folder, unless SCREENSHOTS names one (the README's come
+    from bench/first_run.py)."""
     return Path(os.environ["SCREENSHOTS"]) if os.environ.get("SCREENSHOTS") else tmp_path
 
 
