@@ -47,9 +47,11 @@ def _cite_judgment(meta: Metadata, chunk: Chunk) -> tuple[str, str]:
     cjeu = _is_cjeu(meta)
     pinpoint = _judgment_pinpoint(chunk, cjeu)
     if cjeu:
-        base = meta.citation or ", ".join(
-            filter(None, (f"Judgment of the Court of Justice of {format_date(meta.date)}", *meta.case_numbers, meta.ecli))
-        )
+        # Without a citation, the parties from the title: "C. K. and Others v Republika Slovenija (C-578/16 PPU)".
+        parties = "" if meta.title.upper().startswith("JUDGMENT") else re.sub(r"\s*\([^()]*\)$", "", meta.title)
+        base = meta.citation or ", ".join(filter(None, (
+            f"Judgment of the Court of Justice of {format_date(meta.date)}", parties, *meta.case_numbers, meta.ecli
+        )))
         return _pinpointed(base, pinpoint, cjeu), pinpoint
     return _pinpointed(meta.citation or _ecthr_citation(meta), pinpoint, cjeu), pinpoint
 

@@ -61,6 +61,11 @@ CASE_NUMBER = re.compile(r"\b[CT][\-‑–]\s?\d{1,4}/\d{2}(?:\s?PPU)?\b")
 ECLI = re.compile(r"\bECLI:[A-Z]{2}:[A-Z]+:\d{4}:[0-9A-Z.]+\b")
 CELEX = re.compile(r"\bCELEX[:\s]*([0-9]{5}[A-Z]{1,2}[0-9]{4}(?:\([0-9]+\))?)", re.I)
 _URL = re.compile(r"https?://[^\s)\]]+")
+# The heading of a Court of Justice judgment: "In Case C-646/16,", its proceedings, its parties and their roles.
+_CJEU_CASES = re.compile(r"^In (?:Joined )?Cases? [CT][\-\u2010-\u2013]\s?\d")
+_CJEU_NUMBER = re.compile(r"[CT][\-\u2010-\u2013]\s?\d{1,4}/\d{2}(?:\s?PPU)?")
+_CJEU_PROCEEDINGS = re.compile(r"^(?:REQUEST|ACTIONS?|APPEALS?|REFERENCE)\b")
+_CJEU_ROLE = re.compile(r"^(?:applicants?|defendants?|interveners?|appellants?|respondents?)\b[,.]?$", re.I)
 # The Official Journal's header on the first page of an act: "18.12.2000 EN Official Journal of the European
 # Communities C 364/1" until 2023, then "L series" / "2024/1347 22.5.2024" ("L-serien" in Swedish).
 _JOURNAL_PAGE = re.compile(
@@ -289,11 +294,42 @@ def _title(blocks: list[Block], head: str, path: PurePath, language: str) -> str
     case = re.search(r"\bCASE OF (.+?)\s*\((?:Application|Requête)", head, re.I | re.S)
     if case:
         return "CASE OF " + re.sub(r"\s+", " ", case.group(1)).replace(" v .", " v.").strip().upper()
+    parties = cjeu_parties([block.text for block in blocks[:200]])
+    if parties:
+        return parties
     lines = _title_lines(blocks[:40])
     if not lines:
         return path.stem.replace("-", " ").replace("_", " ")
     title = title_case(lines) if language == "en" else " ".join(lines)
     return title if len(title) <= _LONGEST_TITLE else title[: _LONGEST_TITLE - 3].rsplit(" ", 1)[0] + "…"
+
+
+def cjeu_parties(lines: list[str]) -> str:
+    """A Court of Justice judgment's parties as its heading lists them, for a title: "C. K. and Others v Republika
+    Slovenija (C-578/16 PPU)", "Slovak Republic and Hungary v Council of the European Union (C-643/15, C-647/15)";
+    "" for any other text. Interveners and those supporting a party are left out."""
+    opening = next((i for i, line in enumerate(lines) if _CJEU_CASES.match(line.strip())), None)
+    if opening is None:
+        return ""
+    sides: list[list[str]] = [[]]
+    listing = True  # a role ("applicants,", "intervening parties:") ends a side's own parties
+    for line in (line.strip() for line in lines[opening + 1 :]):
+        if line.startswith("THE COURT"):
+            break
+        if line == "v":
+            sides.append([])
+            listing = True
+        elif _CJEU_ROLE.match(line) or line.endswith(":"):
+            listing = False
+        elif listing and line != "and" and not _CJEU_PROCEEDINGS.match(line):
+            name = re.split(r"\s*,\s*(?:represented by|by)\b", line)[0].strip(" ,")
+            sides[-1].append(re.sub(r"\s+,", ",", name))  # the flattened texts' "Majid Shiri , also known as"
+    if not sides[0]:
+        return ""
+    named = [side[0] if len(side) == 1 else f"{side[0]} and {side[1]}" if len(side) == 2 else f"{side[0]} and Others"
+             for side in sides if side]
+    numbers = ", ".join(re.sub(r"[\u2010-\u2013]", "-", number) for number in _CJEU_NUMBER.findall(lines[opening]))
+    return f"{' v '.join(named)} ({numbers})"
 
 
 def _title_lines(blocks: list[Block]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.citations import cite, format_date, instrument_name
 from ingest.records import Chunk, Document, Metadata
 
@@ -40,7 +42,20 @@ def test_cjeu_paragraphs_are_paragraphs():
     shiri = document(kind="case-law", title="Shiri", court="Court of Justice of the European Union",
                      date="2017-10-25", case_numbers=("C-201/16",), ecli="ECLI:EU:C:2017:805")
     citation = cite(shiri, Chunk("...", paragraph="30"))
-    assert citation.text == "Judgment of the Court of Justice of 25 October 2017, C-201/16, ECLI:EU:C:2017:805, paragraph 30"
+    assert citation.text == (
+        "Judgment of the Court of Justice of 25 October 2017, Shiri, C-201/16, ECLI:EU:C:2017:805, paragraph 30"
+    )
+    untitled = document(kind="case-law", title="JUDGMENT OF THE COURT (Grand Chamber)", date="2017-10-25",
+                        court="Court of Justice of the European Union", case_numbers=("C-201/16",))
+    assert cite(untitled, Chunk("...", paragraph="30")).text == (
+        "Judgment of the Court of Justice of 25 October 2017, C-201/16, paragraph 30"
+    )
+    parties = replace(untitled.metadata, title="C. K. and Others v Republika Slovenija (C-578/16 PPU)",
+                      case_numbers=("C-578/16 PPU",))
+    assert cite(replace(untitled, metadata=parties), Chunk("...", paragraph="65")).text == (
+        "Judgment of the Court of Justice of 25 October 2017, C. K. and Others v Republika Slovenija, C-578/16 PPU, "
+        "paragraph 65"
+    )
 
 
 def test_statutes_cite_the_article_paragraph_and_page():

@@ -225,3 +225,17 @@ def test_unreadable_pages_say_why(tmp_path, data, reason):
         f"the user must learn why the page is unreadable, got {raised.value}"
     )
     assert str(path) in str(raised.value), "the message must name the file"
+
+
+@pytest.mark.parametrize("path, title", [
+    ("html/eurlex-cjeu-c-646-16-jafari-2017-en.html", "Khadija Jafari and Zainab Jafari (C-646/16)"),
+    ("html/eurlex-cjeu-c-578-16-ppu-ck-2017-en.html", "C. K. and Others v Republika Slovenija (C-578/16 PPU)"),
+    ("case-law/cjeu-c-643-15-slovakia-hungary-v-council-2017.txt",
+     "Slovak Republic and Hungary v Council of the European Union (C-643/15, C-647/15)"),
+    ("case-law/cjeu-c-201-16-shiri-2017.txt", "Majid Shiri, also known as Madzhdi Shiri (C-201/16)"),
+])
+def test_a_cjeu_judgment_is_titled_by_its_parties(corpus_dir, path, title):
+    from ingest.metadata import infer
+
+    parsed = read_document(load_source(corpus_dir / path))
+    assert infer(parsed.blocks, Path(Path(path).name))["title"] == title, "not 'JUDGMENT OF THE COURT (Grand Chamber)'"
