@@ -8,14 +8,18 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import BadSetting, FetchError
 from assistant.forms import FILTER_FIELDS, MOST_PASSAGES, filters_from_values
 from assistant.records import FileOutcome, Status
-from assistant.settings import Settings, describe, load_settings, shipped_casebook
+from assistant.settings import Settings, describe, load_settings
 from index.records import Filters
 from ingest.errors import AssistantError
 from ingest.records import KINDS
+
+if TYPE_CHECKING:
+    from assistant.fetch.reading_list import Reading
 
 EXAMPLES = """\
 examples:
@@ -273,7 +277,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return _print_failures(list(report.outcomes), "file(s) could not be ingested")
 
 
-def _fetch_all(settings: Settings, addresses: list[str], readings: list) -> list[FileOutcome]:
+def _fetch_all(settings: Settings, addresses: list[str], readings: list[Reading]) -> list[FileOutcome]:
     """Fetch `addresses`, then the casebook's `readings` (those not in the index yet), printing each outcome."""
     from tqdm import tqdm
 
@@ -334,7 +338,7 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
             planned.append(address)
         except FetchError as error:
             outcomes.append(FileOutcome(address, Status.NOT_FETCHED, reason=error.reason))
-    readings = reading_list(settings.casebook or shipped_casebook()) if args.casebook else []
+    readings = reading_list(settings.casebook) if args.casebook else []
     if planned or readings:
         outcomes += _fetch_all(settings, planned, readings)
     print(f"{_summary(outcomes)} → {settings.index}")

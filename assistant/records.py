@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import groupby
@@ -101,7 +100,16 @@ class Answer:
         if self.abstained:
             closest = " The closest passages are listed below, but they are not an answer." if self.passages else ""
             return self.abstention + closest
-        return _summary_text(self.sentences)
+        parts = []
+        for is_list, sentences in self.summary_blocks():
+            quoted = [f"{sentence.text} [{sentence.passage}]" for sentence in sentences]
+            parts += [f"- {item}" for item in quoted] if is_list else [" ".join(quoted)]
+        return "\n".join(parts)
+
+    def summary_blocks(self) -> list[tuple[bool, list[SummarySentence]]]:
+        """The summary as it reads: runs of prose and the lists quoted from a passage, in order; (is a list,
+        sentences) each. Plain text makes a list "- " lines, the page a <ul>."""
+        return [(is_list, list(group)) for is_list, group in groupby(self.sentences, key=lambda s: s.list_item)]
 
     def as_json(self) -> dict:
         return {
@@ -110,16 +118,6 @@ class Answer:
             "abstained": self.abstained,
             "passages": [passage.as_json() for passage in self.passages],
         }
-
-
-def _summary_text(sentences: Sequence[SummarySentence]) -> str:
-    """A summary as plain text: sentences in running prose, each followed by its marker ("… [2]"); list items
-    as a list, one "- " line each."""
-    parts = []
-    for is_list, group in groupby(sentences, key=lambda sentence: sentence.list_item):
-        quoted = [f"{sentence.text} [{sentence.passage}]" for sentence in group]
-        parts += [f"- {item}" for item in quoted] if is_list else [" ".join(quoted)]
-    return "\n".join(parts)
 
 
 class Status(str, Enum):

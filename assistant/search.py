@@ -71,6 +71,7 @@ class Retriever:
         if not isinstance(k, int) or not 1 <= k <= MOST_PASSAGES:
             raise BadSetting(f"passages to return: {k!r}; ask for 1 to {MOST_PASSAGES}")
         self.index.refresh()
+        language = detect_language(query, min_words=5)
         depth = max(self.settings.candidates, k)
         # SQLite and the encoder both release the GIL: the lexical search runs while the query is embedded.
         lexical_found = self._beside.submit(self.index.lexical_search, lexical_terms(query), depth, filters)
@@ -99,7 +100,7 @@ class Retriever:
             weighted[entry.id] = top + 1.0 - n * 1e-6
         ranked = sorted(weighted.items(), key=lambda pair: pair[1], reverse=True)
         if self.reranker:
-            ranked = ranked[: len(cited)] + self._reranked(query, ranked[len(cited) :], stored, documents)
+            ranked = ranked[: len(cited)] + self._reranked(query, language, ranked[len(cited) :], stored, documents)
         kept = drop_near_duplicates(ranked[: k * 3], lambda item: stored[item[0]].chunk.text, limit=k)
         similarity = dict(dense)
         unknown = [i for i, _ in kept if i not in similarity]
@@ -125,7 +126,6 @@ class Retriever:
                 )
             )
         best = max((p.similarity for p in passages), default=0.0)
-        language = detect_language(query, min_words=5)
         unknown = self.unknown_names(query, language)
         threshold = self.min_score(language)
         cited_ids = {entry.id for entry in cited}
@@ -167,15 +167,16 @@ class Retriever:
         return summarised
 
     def _reranked(
-        self, query: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
+        self, query: str, language: str, ranked: list[tuple[int, float]], stored: dict[int, StoredChunk],
         documents: dict[str, Document],
     ) -> list[tuple[int, float]]:
         """The judgment paragraphs among the first `rerank_depth` candidates re-ordered in their places: by the
         cross-encoder's order mixed with the fused order (`rerank_weight`). It learned from judgments citing
-        judgments, mostly in English: statutes, notes and questions in other languages keep the fused order."""
+        judgments, mostly in English: statutes, notes and questions in other languages (`language`, the query's)
+        keep the fused order."""
         head = ranked[: self.settings.rerank_depth]
         places = [n for n, (i, _) in enumerate(head) if documents[stored[i].doc_id].metadata.kind == "case-law"]
-        if len(places) < 2 or detect_language(query, min_words=5) not in ("en", ""):
+        if len(places) < 2 or language not in ("en", ""):
             return ranked
         ids = [head[n][0] for n in places]
         logits = self.reranker.scores(query, [stored[i].chunk.text for i in ids])
@@ -256,8 +257,5 @@ def summarised_paragraphs(text: str) -> set[str]:
 
 
 def _case_keys(document: Document, kind: str = "case-law") -> set[str]:
-    """What identifies the case a document of `kind` is (or is a note on): application and case numbers, ECLI."""
-    meta = document.metadata
-    if meta.kind != kind:
-        return set()
-    return {meta.ecli, *meta.application_numbers, *meta.case_numbers} - {""}
+    """The identifiers of the case a document of `kind` is (or is a note on); none for another kind."""
+    return document.metadata.case_identifiers if document.metadata.kind == kind else set()

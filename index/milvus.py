@@ -391,7 +391,7 @@ class MilvusIndex:
             rows = self._all(self._documents, 'doc_id != ""', _DOCUMENT_FIELDS)
         return [
             document for document in map(_document, rows) if document.metadata.kind == "case-law"
-            and keys & {document.metadata.ecli, *document.metadata.application_numbers, *document.metadata.case_numbers}
+            and keys & document.metadata.case_identifiers
         ]
 
     def numbered_paragraphs(self, doc_ids: Collection[str], paragraphs: Collection[str]) -> list[StoredChunk]:

@@ -66,6 +66,11 @@ class Metadata:
     celex: str = ""
     url: str = ""  # where a reader can check the original
 
+    @property
+    def case_identifiers(self) -> set[str]:
+        """What names the case a judgment is (or a note is on): its application and case numbers and its ECLI."""
+        return {self.ecli, *self.application_numbers, *self.case_numbers} - {""}
+
 
 @dataclass(frozen=True)
 class Document:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pdf_samples import CHARTER, CRISIS_SV, DUBLIN, ECHR, QUALIFICATION, UNHCR, read_once
 from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import UnreadableDocument
@@ -15,25 +16,11 @@ from ingest.pdf import ENCRYPTED, NO_TEXT, read_pdf
 from ingest.reader import load_source, read_document
 from ingest.records import ParsedDocument
 
-DUBLIN = "pdf/reg-604-2013-dublin-iii-oj-l180.pdf"
-QUALIFICATION = "pdf/reg-2024-1347-qualification-oj-l.pdf"
-CRISIS_SV = "pdf/reg-2024-1359-crisis-force-majeure-oj-l-sv.pdf"
-CHARTER = "pdf/eu-charter-2000-oj-c364.pdf"
-ECHR = "pdf/echr-convention-2021-coe.pdf"
-UNHCR = "pdf/unhcr-refugee-convention-1951-protocol-1967.pdf"
-
 
 @pytest.fixture(scope="module")
 def read(corpus_dir):
     """Read each corpus PDF once for the whole module."""
-    cache: dict[str, ParsedDocument] = {}
-
-    def read_once(name: str) -> ParsedDocument:
-        if name not in cache:
-            cache[name] = read_pdf(load_source(corpus_dir / name))
-        return cache[name]
-
-    return read_once
+    return read_once(read_pdf, corpus_dir)
 
 
 def lines(document: ParsedDocument) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 import pytest
+from pdf_samples import CHARTER, CRISIS_SV, DUBLIN, ECHR, QUALIFICATION, UNHCR, read_once
 
 from ingest.metadata import (
     find_date,
@@ -17,28 +18,14 @@ from ingest.metadata import (
     resolve,
     title_case,
 )
-from ingest.reader import load_source, read_document
-from ingest.records import Metadata, ParsedDocument
-
-CHARTER = "pdf/eu-charter-2000-oj-c364.pdf"
-ECHR = "pdf/echr-convention-2021-coe.pdf"
-DUBLIN = "pdf/reg-604-2013-dublin-iii-oj-l180.pdf"
-QUALIFICATION = "pdf/reg-2024-1347-qualification-oj-l.pdf"
-CRISIS_SV = "pdf/reg-2024-1359-crisis-force-majeure-oj-l-sv.pdf"
-UNHCR = "pdf/unhcr-refugee-convention-1951-protocol-1967.pdf"
+from ingest.reader import read_document
+from ingest.records import Metadata
 
 
 @pytest.fixture(scope="module")
 def parsed(corpus_dir):
     """Each corpus PDF read once for the module, as the ingest reads it (furniture removed)."""
-    cache: dict[str, ParsedDocument] = {}
-
-    def read_once(name: str) -> ParsedDocument:
-        if name not in cache:
-            cache[name] = read_document(load_source(corpus_dir / name))
-        return cache[name]
-
-    return read_once
+    return read_once(read_document, corpus_dir)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from assistant.errors import BadSetting
 from assistant.fetch.reading_list import Reading, fetch_reading_list, reading_list, unfetched
 from assistant.forms import PAGE_FILTERS, filters_from_values, metadata_from_form
 from assistant.ingestion import Progress
-from assistant.settings import Settings, shipped_casebook
+from assistant.settings import Settings
 from assistant.web import views
 from assistant.web.uploads import MB, Upload, add_from_web, add_uploads
 from index.records import Filters
@@ -191,7 +191,7 @@ class Handlers:
     def fetch_texts(self, password: str, progress=gr.Progress()):  # noqa: B008
         """Fetch the full texts the casebook summarises that the corpus does not hold yet."""
         self._check_password(password)
-        readings = unfetched(self.readings(), self.assistant.documents())
+        readings = unfetched(self.readings, self.assistant.documents())
         if not readings:
             return (views.render_notice("Every text the casebook summarises is already in the corpus."),
                     *self.corpus_views())
@@ -203,9 +203,10 @@ class Handlers:
         outcomes = fetch_reading_list(self.assistant, readings, on_progress=report)
         return (views.render_upload_results(outcomes), *self.corpus_views())
 
+    @functools.cached_property
     def readings(self) -> list[Reading]:
-        """The casebook's reading list (assistant/fetch/reading_list.py)."""
-        return reading_list(self.settings.casebook or shipped_casebook())
+        """The casebook's reading list (assistant/fetch/reading_list.py): read once, the casebook does not change."""
+        return reading_list(self.settings.casebook)
 
     @_shown
     def remove(self, doc_id: str, password: str):
@@ -226,7 +227,7 @@ class Handlers:
             if spec.metadata["form"] in _OFFERED_FROM_THE_CORPUS:  # the courts and languages the corpus has
                 values = sorted({getattr(listed.document.metadata, spec.name) for listed in documents} - {""})
                 offered.append(gr.Dropdown(choices=[("Any", "")] + [(value, value) for value in values]))
-        missing = len(unfetched(self.readings(), documents))
+        missing = len(unfetched(self.readings, documents))
         label = views.fetch_texts_label(missing)
         # Under the header only while the corpus cites the casebook's notes (a first start), not on one of the user's.
         with_notes = any(listed.document.metadata.kind == "note" for listed in documents)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from itertools import groupby
 from pathlib import PurePath
 
 from assistant.casebook import BuildState
@@ -53,7 +52,7 @@ def render_answer(answer: Answer, turn: int = 1) -> str:
         blocks = [
             f"<ul>{''.join(f'<li>{quoted(s)}</li>' for s in group)}</ul>" if is_list
             else f"<p>{' '.join(quoted(s) for s in group)}</p>"
-            for is_list, group in groupby(answer.sentences, key=lambda sentence: sentence.list_item)
+            for is_list, group in answer.summary_blocks()
         ]
         parts.append(f'<div class="aa-summary">{"".join(blocks)}</div><h4 class="aa-label">Sources</h4>')
     cards = [
