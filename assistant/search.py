@@ -26,7 +26,7 @@ from index.embedder import E5, Embedder, native_bf16
 from index.records import Filters, StoredChunk
 from ingest.citations import own_pinpoints, paragraph_numbers
 from ingest.metadata import detect_language
-from ingest.records import Document
+from ingest.records import Document, Metadata
 
 
 @dataclass(frozen=True)
@@ -141,13 +141,16 @@ class Retriever:
         summarises (those closest to the question, at most PARAGRAPHS_PER_NOTE) rank just above it, and the note
         counts NOTE_BESIDE_ITS_JUDGMENT of its score. Changes `weighted`, `stored` and `documents`; returns the
         paragraphs' ids for each note chunk that summarises some."""
-        notes = {i: _case_keys(documents[stored[i].doc_id], "note") for i in weighted}
+        notes = {i: _note_keys(documents[stored[i].doc_id]) for i in weighted}
         notes = {i: keys for i, keys in notes.items() if keys}
         judgments = self.index.case_documents(set().union(*notes.values())) if notes else []
         if not judgments:
             return {}
         documents.update((judgment.doc_id, judgment) for judgment in judgments)
-        judgments_of = {i: {j.doc_id for j in judgments if keys & _case_keys(j)} for i, keys in notes.items()}
+        judgments_of = {
+            i: {j.doc_id for j in judgments if is_judgment_of(documents[stored[i].doc_id].metadata, j.metadata)}
+            for i in notes
+        }
         wanted = {i: summarised_paragraphs(stored[i].chunk.text) for i in notes}
         found = self.index.numbered_paragraphs(set().union(*judgments_of.values()), set().union(*wanted.values()))
         closeness = dict(zip([c.id for c in found], (self.index.vectors([c.id for c in found]) @ query_vector).tolist())) if found else {}
@@ -256,6 +259,14 @@ def summarised_paragraphs(text: str) -> set[str]:
     return {str(number) for part in own_pinpoints(text) for number in paragraph_numbers(part)}
 
 
-def _case_keys(document: Document, kind: str = "case-law") -> set[str]:
-    """The identifiers of the case a document of `kind` is (or is a note on); none for another kind."""
-    return document.metadata.case_identifiers if document.metadata.kind == kind else set()
+def is_judgment_of(note: Metadata, judgment: Metadata) -> bool:
+    """Whether `judgment` is the decision a case `note` is on: the same ECLI where both have one (a Chamber and a
+    Grand Chamber judgment share their application numbers), else an application or case number in common."""
+    if note.ecli and judgment.ecli:
+        return note.ecli == judgment.ecli
+    return bool(note.case_identifiers & judgment.case_identifiers)
+
+
+def _note_keys(document: Document) -> set[str]:
+    """The identifiers of the case a casebook note is on; none for any other document."""
+    return document.metadata.case_identifiers if document.metadata.kind == "note" else set()

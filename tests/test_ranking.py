@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.ranking import (
@@ -63,3 +65,18 @@ def test_opinions_and_the_operative_part_have_their_own_roles():
     assert section_role(Chunk("Holds that...", heading=("THE FACTS",), paragraph="operative part, point 2")) == (
         "reasoning"
     ), "what the Court rules is its holding, whatever heading the extraction left above it"
+
+
+def test_a_case_note_belongs_to_its_own_judgment_not_to_the_others_of_its_application():
+    from assistant.search import is_judgment_of
+    from ingest.records import Metadata
+
+    def decision(kind: str, ecli: str = "") -> Metadata:
+        return Metadata(kind=kind, title="Khlaifia and Others v. Italy", application_numbers=("16483/12",), ecli=ecli)
+
+    chamber, grand_chamber = "ECLI:CE:ECHR:2015:0901JUD001648312", "ECLI:CE:ECHR:2016:1215JUD001648312"
+    note = decision("note", grand_chamber)
+    assert is_judgment_of(note, decision("case-law", grand_chamber))
+    assert not is_judgment_of(note, decision("case-law", chamber)), "the Chamber's § 180 is not the Grand Chamber's"
+    assert is_judgment_of(note, decision("case-law")), "without an ECLI, the application number decides"
+    assert not is_judgment_of(note, replace(decision("case-law"), application_numbers=("27765/09",)))
