@@ -8,14 +8,12 @@ given it, so the document records an address a reader can open.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import quote, urlencode
 
 from assistant.errors import FetchError
 from assistant.fetch.download import FetchPolicy, get
-from assistant.fetch.sources import EURLEX, HUDOC, HUDOC_FIELDS, Sites, celex_metadata
+from assistant.fetch.sources import EURLEX, HUDOC, Sites, celex_metadata, hudoc_query, hudoc_rows
 
 _APPLICATION = re.compile(r"^(?:(?:application\s+)?nos?\.?\s*)?(\d{1,6}/\d{2})$", re.I)
 # "C-646/16", "C-578/16 PPU", "T-192/16", "C-231/21 P": court, number, year, procedure.
@@ -67,12 +65,7 @@ def reference_address(reference: Reference, policy: FetchPolicy, sites: Sites = 
     """
     if reference.service == "EUR-Lex":
         return f"{EURLEX}/legal-content/EN/TXT/?uri={reference.query}", []
-    query = {
-        "query": f"contentsitename=ECHR AND {reference.query}", "select": HUDOC_FIELDS,
-        "sort": "kpdate Descending", "start": "0", "length": str(_MAX_CANDIDATES),
-        "rankingmodelid": "11111_Ranking", "facetquery": "",
-    }
-    search = f"{sites.hudoc.rstrip('/')}/app/query/results?{urlencode(query, quote_via=quote)}"
+    search = hudoc_query(sites.hudoc, reference.query, _MAX_CANDIDATES, sort="kpdate Descending")
     quick = replace(policy, max_bytes=min(policy.max_bytes, _HUDOC_SEARCH_LIMIT))
     try:
         payload = get(search, quick, {"application/json", "text/json", "text/plain"}, "HUDOC's search results").body
@@ -96,11 +89,7 @@ def reference_address(reference: Reference, policy: FetchPolicy, sites: Sites = 
 def hudoc_candidates(payload: bytes) -> list[dict]:
     """The judgments and decisions of HUDOC's search answer, the one to fetch first: a judgment before a
     decision, English before French, the Grand Chamber's before a Chamber's, the latest first."""
-    try:
-        rows = [result.get("columns") or {} for result in json.loads(payload).get("results") or []]
-    except (ValueError, AttributeError, TypeError):
-        return []
-    rows = [row for row in rows if isinstance(row, dict) and row.get("doctype") in _HUDOC_TYPES and row.get("itemid")]
+    rows = [row for row in hudoc_rows(payload) if row.get("doctype") in _HUDOC_TYPES and row.get("itemid")]
     rows.sort(key=lambda row: str(row.get("kpdate") or ""), reverse=True)
     # Sorting is stable: among equals the later date stays first.
     rows.sort(key=lambda row: (

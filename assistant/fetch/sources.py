@@ -34,7 +34,7 @@ _ITEM_ID = re.compile(r"^\d{3}-\d{1,8}$")
 _ITEM_IN_FRAGMENT = re.compile(r'"itemid"\s*:\s*\[\s*"(\d{3}-\d{1,8})"')
 # The fields asked of HUDOC's query API. It answers 404 unless sort, start, length, rankingmodelid and
 # facetquery are all there (even empty).
-HUDOC_FIELDS = "itemid,docname,appno,kpdate,ecli,languageisocode,doctype,documentcollectionid2"
+_HUDOC_FIELDS = "itemid,docname,appno,kpdate,ecli,languageisocode,doctype,documentcollectionid2"
 _HUDOC_LANGUAGES = {"ENG": "en", "FRE": "fr"}
 # CELEX: sector, year, document type, number (with suffixes such as "(01)" or "-20160504" for consolidations).
 _CELEX = re.compile(r"^([0-9CE])(\d{4})([A-Z]{1,2})(\d{4}[0-9A-Z()_.\-]*)$")
@@ -103,13 +103,28 @@ def plan_fetch(url: str, sites: Sites = Sites()) -> Plan:
     )
 
 
-def hudoc_metadata(payload: bytes, item_id: str) -> dict[str, object]:
-    """Title, date, application numbers, ECLI, court and language from HUDOC's query API answer."""
+def hudoc_query(base: str, clause: str, length: int, sort: str = "") -> str:
+    """The address of HUDOC's query API asking for the documents matching `clause` ('itemid:"001-109231"',
+    'appno:"40503/17"'), at most `length`, with the fields hudoc_metadata reads."""
+    query = {
+        "query": f"contentsitename=ECHR AND {clause}", "select": _HUDOC_FIELDS, "sort": sort,
+        "start": "0", "length": str(length), "rankingmodelid": "11111_Ranking", "facetquery": "",
+    }
+    return f"{base.rstrip('/')}/app/query/results?{urlencode(query, quote_via=quote)}"
+
+
+def hudoc_rows(payload: bytes) -> list[dict]:
+    """The rows (each document's fields) of HUDOC's query API answer; [] if it is not one."""
     try:
         rows = [result.get("columns") or {} for result in json.loads(payload).get("results") or []]
     except (ValueError, AttributeError, TypeError):
-        return {}
-    row = next((row for row in rows if isinstance(row, dict) and row.get("itemid") == item_id), None)
+        return []
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def hudoc_metadata(payload: bytes, item_id: str) -> dict[str, object]:
+    """Title, date, application numbers, ECLI, court and language from HUDOC's query API answer."""
+    row = next((row for row in hudoc_rows(payload) if row.get("itemid") == item_id), None)
     if row is None:
         return {}
     # A note of HUDOC's own after the case name ("[Extracts]") is not part of it.
@@ -153,10 +168,6 @@ def _hudoc_plan(url: str, parts, base: str) -> Plan:
             "(it looks like https://hudoc.echr.coe.int/eng?i=001-109231)",
         )
     base = base.rstrip("/")
-    query = {
-        "query": f'contentsitename=ECHR AND itemid:"{item_id}"', "select": HUDOC_FIELDS, "sort": "",
-        "start": "0", "length": "1", "rankingmodelid": "11111_Ranking", "facetquery": "",
-    }
     return Plan(
         service="HUDOC",
         documents=(
@@ -166,7 +177,7 @@ def _hudoc_plan(url: str, parts, base: str) -> Plan:
         formats=("docx", "pdf"),
         label=f"hudoc-{item_id}",
         metadata={"kind": "case-law"},
-        metadata_url=f"{base}/app/query/results?{urlencode(query, quote_via=quote)}",
+        metadata_url=hudoc_query(base, f'itemid:"{item_id}"', 1),
         identifier=item_id,
     )
 
