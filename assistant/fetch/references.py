@@ -20,7 +20,6 @@ _APPLICATION = re.compile(r"^(?:(?:application\s+)?nos?\.?\s*)?(\d{1,6}/\d{2})$"
 _CJEU_CASE = re.compile(r"^([CTF])\s*-\s*(\d{1,4})/(\d{2})(?:\s+(?:PPU|P|R|AVIS))?$", re.I)
 _CJEU_COURTS = {"C": "CJ", "T": "TJ", "F": "FJ"}  # Court of Justice, General Court, Civil Service Tribunal
 _ECLI = re.compile(r"^ECLI:([A-Z]{2}):([A-Z0-9.]+):(\d{4}):([A-Z0-9.]+)$", re.I)
-_CELEX = re.compile(r"^(?:CELEX:)?([0-9CE]\d{4}[A-Z]{1,2}\d{4}[0-9A-Z()_.\-]*)$", re.I)
 # HUDOC's document types, most wanted first: a judgment, then a decision; English before French.
 _HUDOC_TYPES = ("HEJUD", "HEDEC", "HFJUD", "HFDEC")
 _MAX_CANDIDATES = 50
@@ -52,8 +51,9 @@ def parse_reference(text: str) -> Reference | None:
         if match[1].upper() == "EU":
             return Reference(text, "EUR-Lex", f"ecli:{ecli}")
         return None
-    if (match := _CELEX.match(text)) and celex_metadata(match[1].upper()):
-        return Reference(text, "EUR-Lex", f"CELEX:{match[1].upper()}")
+    celex = re.sub(r"^CELEX:\s*", "", text, flags=re.I).upper()
+    if celex_metadata(celex):  # a well-formed CELEX number
+        return Reference(text, "EUR-Lex", f"CELEX:{celex}")
     return None
 
 
